@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.js';
+import type { TickPolicy } from './use-cases/poll-tick.js';
+
+/** Where the CompanyEnrich API key comes from. The value itself is never part of the config. */
+export type ApiKeySource =
+  | { kind: 'secret'; secretId: string }
+  | { kind: 'environment'; variable: 'COMPANYENRICH_API_KEY' };
+
+/** Everything the watcher reads from its environment, validated. */
+export interface WatcherConfig {
+  /** The DynamoDB table of tracked jobs; null means "use the local run's embedded store" (CLI only). */
+  jobsTableName: string | null;
+  /** SNS topic for job notifications; null means "no SNS" (local run and CLI only). */
+  notificationsTopicArn: string | null;
+  /** SNS topic for operator alerts; defaults to the notifications topic. */
+  operatorTopicArn: string | null;
+  apiBaseUrl: string;
+  /** null: no key configured (the local run then uses its simulator). */
+  apiKeySource: ApiKeySource | null;
+  /** How long a key fetched from Secrets Manager is reused before it is fetched again. */
+  apiKeyCacheSeconds: number;
+  tick: TickPolicy;
+}
+
+const DAY_MS = 86_400_000;
+
+function wholeNumber(variable: string, min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${variable} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function optionalText(variable: string, pattern: RegExp, expected: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return null;
+      const value = raw.trim();
+      if (!pattern.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `${variable} must be ${expected} (got ${JSON.stringify(value)})` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+
+const environmentSchema = z.object({
+  JOBS_TABLE_NAME: optionalText('JOBS_TABLE_NAME', TABLE_NAME, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+  NOTIFICATIONS_TOPIC_ARN: optionalText('NOTIFICATIONS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  OPERATOR_TOPIC_ARN: optionalText('OPERATOR_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  COMPANYENRICH_API_URL: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim() ? raw.trim() : 'https://api.companyenrich.com';
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})` });
+        return z.NEVER;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        ctx.addIssue({ code: 'custom', message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})` });
+        return z.NEVER;
+      }
+      return value.replace(/\/+$/, '');
+    }),
+  COMPANYENRICH_API_KEY_SECRET_ARN: optionalText(
+    'COMPANYENRICH_API_KEY_SECRET_ARN',
+    SECRET_ID,
+    'a Secrets Manager secret ARN or name',
+  ),
+  // The key itself is only checked for presence: its value must never reach an error message.
+  COMPANYENRICH_API_KEY: z
+    .string()
+    .optional()
+    .transform((raw) => (raw !== undefined && raw.trim() !== '' ? 'set' : null)),
+  API_KEY_CACHE_SECONDS: wholeNumber('API_KEY_CACHE_SECONDS', 0, 86_400, 300),
+  POLL_INTERVAL_SECONDS: wholeNumber('POLL_INTERVAL_SECONDS', 1, 86_400, 60),
+  CHECK_CONCURRENCY: wholeNumber('CHECK_CONCURRENCY', 1, 64, 8),
+  DUE_PAGE_SIZE: wholeNumber('DUE_PAGE_SIZE', 1, 1_000, 100),
+  API_TIMEOUT_MS: wholeNumber('API_TIMEOUT_MS', 100, 60_000, 8_000),
+  NOT_FOUND_LIMIT: wholeNumber('NOT_FOUND_LIMIT', 1, 100, 3),
+  MAX_BACKOFF_SECONDS: wholeNumber('MAX_BACKOFF_SECONDS', 1, 86_400, 1_800),
+  JOB_RETENTION_DAYS: wholeNumber('JOB_RETENTION_DAYS', 0, 36_500, 90),
+});
+
+/** What a caller insists on; the Lambda needs all of it, the CLI only what its command uses. */
+export interface ConfigRequirements {
+  table?: boolean;
+  topic?: boolean;
+  apiKey?: boolean;
+}
+
+/**
+ * Parses and validates the environment once (at cold start, or when the CLI starts).
+ *
+ * @throws ConfigError naming every bad or missing variable; secret values are never echoed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequirements = {}): WatcherConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  const vars = parsed.data;
+  const problems: string[] = [];
+  if (requirements.table && !vars.JOBS_TABLE_NAME) problems.push('JOBS_TABLE_NAME is required');
+  if (requirements.topic && !vars.NOTIFICATIONS_TOPIC_ARN) problems.push('NOTIFICATIONS_TOPIC_ARN is required');
+  if (vars.COMPANYENRICH_API_KEY_SECRET_ARN && vars.COMPANYENRICH_API_KEY) {
+    problems.push('set only one of COMPANYENRICH_API_KEY_SECRET_ARN and COMPANYENRICH_API_KEY');
+  }
+  if (requirements.apiKey && !vars.COMPANYENRICH_API_KEY_SECRET_ARN && !vars.COMPANYENRICH_API_KEY) {
+    problems.push('COMPANYENRICH_API_KEY_SECRET_ARN (or COMPANYENRICH_API_KEY for local use) is required');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const pollIntervalMs = vars.POLL_INTERVAL_SECONDS * 1000;
+  const apiKeySource: ApiKeySource | null = vars.COMPANYENRICH_API_KEY_SECRET_ARN
+    ? { kind: 'secret', secretId: vars.COMPANYENRICH_API_KEY_SECRET_ARN }
+    : vars.COMPANYENRICH_API_KEY
+      ? { kind: 'environment', variable: 'COMPANYENRICH_API_KEY' }
+      : null;
+  return {
+    jobsTableName: vars.JOBS_TABLE_NAME,
+    notificationsTopicArn: vars.NOTIFICATIONS_TOPIC_ARN,
+    operatorTopicArn: vars.OPERATOR_TOPIC_ARN ?? vars.NOTIFICATIONS_TOPIC_ARN,
+    apiBaseUrl: vars.COMPANYENRICH_API_URL,
+    apiKeySource,
+    apiKeyCacheSeconds: vars.API_KEY_CACHE_SECONDS,
+    tick: {
+      pollIntervalMs,
+      maxBackoffMs: Math.max(vars.MAX_BACKOFF_SECONDS * 1000, pollIntervalMs),
+      notFoundLimit: vars.NOT_FOUND_LIMIT,
+      // Five intervals: longer than any tick may run (a tick must end within one interval).
+      notificationLeaseMs: 5 * pollIntervalMs,
+      retentionMs: vars.JOB_RETENTION_DAYS === 0 ? null : vars.JOB_RETENTION_DAYS * DAY_MS,
+      concurrency: vars.CHECK_CONCURRENCY,
+      pageSize: vars.DUE_PAGE_SIZE,
+      requestTimeoutMs: vars.API_TIMEOUT_MS,
+    },
+  };
+}
+
+/** The configuration of the deployed poll function: table, topic and key source are guaranteed. */
+export interface PollFunctionConfig extends WatcherConfig {
+  jobsTableName: string;
+  notificationsTopicArn: string;
+  operatorTopicArn: string;
+  apiKeySource: ApiKeySource;
+}
+
+/**
+ * Loads the poll function's configuration, requiring everything it cannot run without.
+ *
+ * @throws ConfigError naming every bad or missing variable.
+ */
+export function loadPollFunctionConfig(env: NodeJS.ProcessEnv): PollFunctionConfig {
+  const config = loadConfig(env, { table: true, topic: true, apiKey: true });
+  const { jobsTableName, notificationsTopicArn, operatorTopicArn, apiKeySource } = config;
+  if (!jobsTableName || !notificationsTopicArn || !operatorTopicArn || !apiKeySource) {
+    throw new ConfigError('Invalid configuration: table, topic and API key source are required');
+  }
+  return { ...config, jobsTableName, notificationsTopicArn, operatorTopicArn, apiKeySource };
+}

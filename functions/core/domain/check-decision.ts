@@ -1,0 +1,249 @@
+import { addMs, backoffDelayMs, healthyCheckDelayMs, type CadencePolicy } from './cadence.js';
+import { StatusApiErrorKind, type StatusApiError } from './errors.js';
+import {
+  countsOf,
+  jobEventId,
+  type Anomaly,
+  type HistoryEntry,
+  type JobSnapshot,
+  type LastError,
+  type OwedNotification,
+  type TrackedJob,
+} from './job.js';
+import { compareProgress, isApiJobStatus, isTerminal, JobStatus } from './job-status.js';
+
+/** Everything the decisions need besides the job and the answer. */
+export interface DecisionPolicy extends CadencePolicy {
+  /** Consecutive 404s after which a job ends as `not_found`. */
+  notFoundLimit: number;
+  /**
+   * How long the writer of a terminal transition has to publish before another tick may
+   * publish the owed notification instead. Longer than a tick can run, so only a crash or a
+   * failed publish lets a second publisher in.
+   */
+  notificationLeaseMs: number;
+  /** How long a finished job is kept before DynamoDB TTL removes it; null keeps it forever. */
+  retentionMs: number | null;
+}
+
+/** What a check concluded, for logs, metrics and the tick summary. */
+export const CheckVerdict = {
+  /** The job moved forward; a history entry is recorded. */
+  Transition: 'transition',
+  /** Same status as before; only the snapshot and timings change. */
+  Unchanged: 'unchanged',
+  /** The API reported an earlier status than the one recorded: a stale answer, not recorded. */
+  RegressionIgnored: 'regression_ignored',
+  /** The API reported a status value nobody documented: kept as an anomaly, job keeps polling. */
+  Anomaly: 'anomaly',
+  /** The check failed in a way a later tick may fix. */
+  RetryLater: 'retry_later',
+} as const;
+
+export type CheckVerdict = (typeof CheckVerdict)[keyof typeof CheckVerdict];
+
+/**
+ * The single write a check leads to. Fields left undefined are not touched; the store turns
+ * this into one conditional UpdateItem guarded by the version the job was read at.
+ */
+export interface JobUpdate {
+  status: JobStatus;
+  lastCheckedAt: string;
+  /** When the job is next due (for a terminal job: when its owed notification may be retried). */
+  nextCheckAt: string;
+  consecutiveErrors: number;
+  consecutiveNotFound: number;
+  lastError: LastError | null;
+  snapshot?: JobSnapshot;
+  appendHistory?: HistoryEntry;
+  notificationOwed?: OwedNotification;
+  anomaly?: Anomaly;
+  /** Epoch seconds for DynamoDB TTL, set when the job becomes terminal. */
+  expiresAt?: number;
+}
+
+export interface CheckDecision {
+  verdict: CheckVerdict;
+  update: JobUpdate;
+}
+
+/** The outcome of one status request, as the decisions see it. */
+export type CheckResult = { ok: true; snapshot: JobSnapshot } | { ok: false; error: StatusApiError };
+
+function ageMs(job: TrackedJob, now: string): number {
+  const since = job.snapshot?.created_at ?? job.trackedAt;
+  const age = Date.parse(now) - Date.parse(since);
+  return Number.isFinite(age) ? Math.max(age, 0) : 0;
+}
+
+function healthyNextCheck(job: TrackedJob, status: JobStatus, now: string, policy: DecisionPolicy): string {
+  return addMs(now, healthyCheckDelayMs(status, ageMs(job, now), policy));
+}
+
+function terminalFields(
+  job: TrackedJob,
+  to: JobStatus,
+  now: string,
+  policy: DecisionPolicy,
+  counts: HistoryEntry['counts'],
+): Pick<JobUpdate, 'status' | 'appendHistory' | 'notificationOwed' | 'nextCheckAt' | 'expiresAt'> {
+  return {
+    status: to,
+    appendHistory: { from: job.status, to, at: now, counts },
+    notificationOwed: {
+      eventId: jobEventId(job.jobId, to),
+      status: to,
+      previousStatus: job.status,
+      detectedAt: now,
+    },
+    nextCheckAt: addMs(now, policy.notificationLeaseMs),
+    ...(policy.retentionMs === null
+      ? {}
+      : { expiresAt: Math.floor((Date.parse(now) + policy.retentionMs) / 1000) }),
+  };
+}
+
+/**
+ * Decides what a successful status answer means for a job. Pure: no I/O, no clock.
+ *
+ * @param now - the tick's time (the scheduled event's `time`), ISO-8601.
+ */
+export function decideAfterAnswer(
+  job: TrackedJob,
+  snapshot: JobSnapshot,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  const healthy = {
+    lastCheckedAt: now,
+    consecutiveErrors: 0,
+    consecutiveNotFound: 0,
+    lastError: null,
+  };
+
+  if (!isApiJobStatus(snapshot.status)) {
+    return {
+      verdict: CheckVerdict.Anomaly,
+      update: {
+        ...healthy,
+        status: job.status,
+        snapshot,
+        nextCheckAt: healthyNextCheck(job, job.status, now, policy),
+        anomaly: { kind: 'unknown_status', value: snapshot.status, at: now },
+      },
+    };
+  }
+
+  const observed = snapshot.status;
+  const progress = compareProgress(observed, job.status);
+  if (progress < 0 || (progress === 0 && observed !== job.status)) {
+    // A stale replica or a cache answered: keep what was recorded, including the snapshot.
+    return {
+      verdict: CheckVerdict.RegressionIgnored,
+      update: { ...healthy, status: job.status, nextCheckAt: healthyNextCheck(job, job.status, now, policy) },
+    };
+  }
+  if (progress === 0) {
+    return {
+      verdict: CheckVerdict.Unchanged,
+      update: { ...healthy, status: job.status, snapshot, nextCheckAt: healthyNextCheck(job, job.status, now, policy) },
+    };
+  }
+  if (isTerminal(observed)) {
+    return {
+      verdict: CheckVerdict.Transition,
+      update: { ...healthy, snapshot, ...terminalFields(job, observed, now, policy, countsOf(snapshot)) },
+    };
+  }
+  return {
+    verdict: CheckVerdict.Transition,
+    update: {
+      ...healthy,
+      status: observed,
+      snapshot,
+      appendHistory: { from: job.status, to: observed, at: now, counts: countsOf(snapshot) },
+      nextCheckAt: healthyNextCheck(job, observed, now, policy),
+    },
+  };
+}
+
+/**
+ * Decides what a failed status request means for a job. Pure: randomness comes in as `random`.
+ *
+ * Account-wide problems (401, 402, 429) are the tick's business and normally never reach
+ * here; if they do, the job simply waits one interval without counting an error against it.
+ */
+export function decideAfterError(
+  job: TrackedJob,
+  error: StatusApiError,
+  now: string,
+  policy: DecisionPolicy,
+  random: () => number,
+): CheckDecision {
+  const lastError: LastError = { kind: error.kind, message: error.message, at: now };
+  const base = { lastCheckedAt: now, lastError };
+
+  switch (error.kind) {
+    case StatusApiErrorKind.Rejected:
+      return {
+        verdict: CheckVerdict.Transition,
+        update: {
+          ...base,
+          consecutiveErrors: 0,
+          consecutiveNotFound: 0,
+          ...terminalFields(job, JobStatus.Rejected, now, policy, countsOf(job.snapshot)),
+        },
+      };
+    case StatusApiErrorKind.NotFound: {
+      const consecutiveNotFound = job.consecutiveNotFound + 1;
+      if (consecutiveNotFound >= policy.notFoundLimit) {
+        return {
+          verdict: CheckVerdict.Transition,
+          update: {
+            ...base,
+            consecutiveErrors: 0,
+            consecutiveNotFound,
+            ...terminalFields(job, JobStatus.NotFound, now, policy, countsOf(job.snapshot)),
+          },
+        };
+      }
+      return {
+        verdict: CheckVerdict.RetryLater,
+        update: {
+          ...base,
+          status: job.status,
+          consecutiveErrors: job.consecutiveErrors,
+          consecutiveNotFound,
+          nextCheckAt: addMs(now, policy.pollIntervalMs),
+        },
+      };
+    }
+    case StatusApiErrorKind.Unauthorized:
+    case StatusApiErrorKind.PaymentRequired:
+    case StatusApiErrorKind.Throttled:
+    case StatusApiErrorKind.Aborted:
+      return {
+        verdict: CheckVerdict.RetryLater,
+        update: {
+          ...base,
+          status: job.status,
+          consecutiveErrors: job.consecutiveErrors,
+          consecutiveNotFound: job.consecutiveNotFound,
+          nextCheckAt: addMs(now, policy.pollIntervalMs),
+        },
+      };
+    default: {
+      const consecutiveErrors = job.consecutiveErrors + 1;
+      return {
+        verdict: CheckVerdict.RetryLater,
+        update: {
+          ...base,
+          status: job.status,
+          consecutiveErrors,
+          consecutiveNotFound: job.consecutiveNotFound,
+          nextCheckAt: addMs(now, backoffDelayMs(consecutiveErrors, policy, random)),
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/** Base of every error this project throws on purpose; anything else is a bug or an outage. */
+export class WatcherError extends Error {
+  override name = 'WatcherError';
+}
+
+/** A configuration value is missing or malformed. Thrown at cold start, naming the variable. */
+export class ConfigError extends WatcherError {
+  override name = 'ConfigError';
+}
+
+/** Input from a person or a caller (job id, label, metadata) is not acceptable. */
+export class ValidationError extends WatcherError {
+  override name = 'ValidationError';
+}
+
+/** The job is already tracked; tracking is idempotent so callers usually report, not fail. */
+export class JobAlreadyTrackedError extends WatcherError {
+  override name = 'JobAlreadyTrackedError';
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} is already tracked`);
+  }
+}
+
+/**
+ * A conditional write lost a race: another poller changed the item since it was read.
+ * The other writer's outcome stands; the loser drops its work for this job.
+ */
+export class ConcurrentUpdateError extends WatcherError {
+  override name = 'ConcurrentUpdateError';
+  constructor(
+    readonly key: string,
+    readonly condition: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Conditional write on ${key} failed: ${condition}`, options);
+  }
+}
+
+/**
+ * How a status request failed. The kind decides what the poller does next: stop the tick
+ * (unauthorized, payment_required, throttled), end the job (rejected, repeated not_found), or
+ * back off and retry on a later tick (everything else).
+ */
+export const StatusApiErrorKind = {
+  Unauthorized: 'unauthorized',
+  PaymentRequired: 'payment_required',
+  NotFound: 'not_found',
+  Rejected: 'rejected',
+  Throttled: 'throttled',
+  ServerError: 'server_error',
+  UnexpectedHttpStatus: 'unexpected_http_status',
+  Timeout: 'timeout',
+  Network: 'network',
+  Malformed: 'malformed',
+  Mismatched: 'mismatched',
+  Aborted: 'aborted',
+} as const;
+
+export type StatusApiErrorKind = (typeof StatusApiErrorKind)[keyof typeof StatusApiErrorKind];
+
+/** A status request that did not yield a usable document. Never carries the API key. */
+export class StatusApiError extends WatcherError {
+  override name = 'StatusApiError';
+  constructor(
+    readonly kind: StatusApiErrorKind,
+    message: string,
+    readonly details: {
+      httpStatus?: number;
+      /** The API's own explanation (problem+json `detail` or `title`), safe to show a user. */
+      apiDetail?: string;
+    } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A 429. `retryAfterMs` is the server's `Retry-After`, when it sent a usable one. */
+export class ApiThrottledError extends StatusApiError {
+  override name = 'ApiThrottledError';
+  constructor(
+    readonly retryAfterMs: number | null,
+    httpStatus = 429,
+  ) {
+    super(StatusApiErrorKind.Throttled, 'CompanyEnrich answered 429 Too Many Requests', { httpStatus });
+  }
+}
+
+/** Errors that stop the whole tick: the account, not the job, is the problem. */
+export function isAccessProblem(kind: StatusApiErrorKind): kind is 'unauthorized' | 'payment_required' {
+  return kind === StatusApiErrorKind.Unauthorized || kind === StatusApiErrorKind.PaymentRequired;
+}

@@ -1,0 +1,97 @@
+import type { JobStatus } from './job-status.js';
+
+/**
+ * One status document as CompanyEnrich returned it, after validation.
+ *
+ * Field names keep the API's snake_case because this is the API's document: it is stored
+ * verbatim and handed on to subscribers as `job` in the JSON event.
+ */
+export interface JobSnapshot {
+  job_id: string;
+  /** The raw status value: it may be one the watcher does not know (see anomalies). */
+  status: string;
+  total_domains: number | null;
+  success_count: number | null;
+  failed_count: number | null;
+  credits_charged: number | null;
+  created_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  results_url: string | null;
+  error_message: string | null;
+}
+
+/** The counters of a job at one moment, kept with each recorded transition. */
+export interface JobCounts {
+  total_domains: number | null;
+  success_count: number | null;
+  failed_count: number | null;
+  credits_charged: number | null;
+}
+
+/** One recorded status change. */
+export interface HistoryEntry {
+  from: JobStatus;
+  to: JobStatus;
+  /** When the watcher observed the change (the tick's time), ISO-8601. */
+  at: string;
+  counts: JobCounts | null;
+}
+
+/** A notification recorded as owed in the same write as the terminal transition it announces. */
+export interface OwedNotification {
+  /** Stable across re-publishes so subscribers can drop duplicates: `<job_id>:<status>`. */
+  eventId: string;
+  status: JobStatus;
+  previousStatus: JobStatus;
+  detectedAt: string;
+}
+
+/** Something the API said that the watcher could not act on, kept for the operator. */
+export interface Anomaly {
+  kind: 'unknown_status';
+  value: string;
+  at: string;
+}
+
+/** Why the last check of a job did not succeed. */
+export interface LastError {
+  kind: string;
+  message: string;
+  at: string;
+}
+
+/** Everything the watcher knows about one tracked job. */
+export interface TrackedJob {
+  jobId: string;
+  status: JobStatus;
+  label: string | null;
+  metadata: Record<string, string>;
+  trackedAt: string;
+  lastCheckedAt: string | null;
+  /** When the job is next due; null once it is terminal and owes nothing. */
+  nextCheckAt: string | null;
+  consecutiveErrors: number;
+  consecutiveNotFound: number;
+  lastError: LastError | null;
+  snapshot: JobSnapshot | null;
+  history: HistoryEntry[];
+  notificationOwed: OwedNotification | null;
+  lastNotification: { eventId: string; publishedAt: string; messageId: string } | null;
+  anomalyCount: number;
+  anomalies: Anomaly[];
+  /** Optimistic-concurrency counter: every write requires the version it read. */
+  version: number;
+}
+
+/** Picks the counters out of a snapshot. */
+export function countsOf(snapshot: JobSnapshot | null): JobCounts | null {
+  if (!snapshot) return null;
+  const { total_domains, success_count, failed_count, credits_charged } = snapshot;
+  return { total_domains, success_count, failed_count, credits_charged };
+}
+
+/** The stable id of the event announcing that a job reached `status`. */
+export function jobEventId(jobId: string, status: JobStatus): string {
+  return `${jobId}:${status}`;
+}

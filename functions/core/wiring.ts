@@ -1,0 +1,57 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
+import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
+import { DynamoDbJobStore } from './adapters/dynamodb-job-store.js';
+import { SnsNotifier } from './adapters/sns-notifier.js';
+import type { ApiKeySource, WatcherConfig } from './config.js';
+import { ConfigError } from './domain/errors.js';
+
+/**
+ * Wraps a DynamoDB client for plain-object items. `removeUndefinedValues` lets optional fields be
+ * left out instead of failing the write.
+ */
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * The SDK clients, configured the standard way: region, credentials and endpoints come from the
+ * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, ...), so the same
+ * code runs against AWS, moto or dynalite. Create once per process and reuse.
+ */
+export function createAwsClients(): { dynamoDb: DynamoDBClient; sns: SNSClient } {
+  return { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
+}
+
+/** The key provider for a configured source; the env is read here so the key never enters the config object. */
+export function createApiKeyProvider(
+  source: ApiKeySource,
+  env: NodeJS.ProcessEnv,
+  cacheSeconds: number,
+): ApiKeyProvider {
+  if (source.kind === 'secret') return new SecretsManagerApiKey(source.secretId, cacheSeconds);
+  const key = env[source.variable]?.trim();
+  if (!key) throw new ConfigError(`${source.variable} is empty`);
+  return new StaticApiKey(key);
+}
+
+/** The status API adapter for a validated configuration. */
+export function createStatusApi(config: WatcherConfig, apiKeys: ApiKeyProvider): CompanyEnrichStatusApi {
+  return new CompanyEnrichStatusApi({ baseUrl: config.apiBaseUrl, apiKeys, timeoutMs: config.tick.requestTimeoutMs });
+}
+
+/** The job store on a table. */
+export function createJobStore(client: DynamoDBClient, tableName: string): DynamoDbJobStore {
+  return new DynamoDbJobStore(documentClient(client), tableName);
+}
+
+/** The SNS notifier for the configured topics (operator alerts fall back to the notifications topic). */
+export function createSnsNotifier(client: SNSClient, config: WatcherConfig): SnsNotifier {
+  if (!config.notificationsTopicArn) throw new ConfigError('NOTIFICATIONS_TOPIC_ARN is required to publish to SNS');
+  return new SnsNotifier(client, {
+    subscribers: config.notificationsTopicArn,
+    operators: config.operatorTopicArn ?? config.notificationsTopicArn,
+  });
+}

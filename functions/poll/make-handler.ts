@@ -1,0 +1,50 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { runPollTick, TickIncompleteError, type PollTickDeps, type TickSummary } from '../core/use-cases/poll-tick.js';
+import { recordTickMetrics } from './tick-metrics.js';
+
+/**
+ * What the schedule sends. An EventBridge rule's scheduled event carries `time`; the stack's
+ * Scheduler target sends `{"time": "<aws.scheduler.scheduled-time>"}`. A manual invoke may send
+ * nothing, and then the clock is used.
+ */
+const scheduledEventSchema = z.object({ time: z.iso.datetime({ offset: true }).optional() }).loose();
+
+export interface PollHandlerDeps extends PollTickDeps {
+  logger: Logger;
+  metrics: Metrics;
+  tracer: Tracer;
+}
+
+/**
+ * Builds the poll Lambda handler around injected dependencies (production wires defaults in
+ * `handler.ts`; tests pass emulator-backed ones).
+ */
+export function makeHandler(deps: PollHandlerDeps) {
+  const poll = async (event: unknown, context: Context): Promise<TickSummary> => {
+    const parsed = scheduledEventSchema.safeParse(event ?? {});
+    const eventTime = parsed.success ? parsed.data.time : undefined;
+    if (!eventTime) deps.logger.warn('Event has no usable time; using the clock', { event_type: typeof event });
+    const now = eventTime ? new Date(eventTime) : deps.clock.now();
+    const deadline = new Date(deps.clock.now().getTime() + context.getRemainingTimeInMillis());
+    try {
+      const summary = await runPollTick(deps, { now, deadline });
+      recordTickMetrics(deps.metrics, summary);
+      return summary;
+    } catch (error) {
+      if (error instanceof TickIncompleteError) recordTickMetrics(deps.metrics, error.summary);
+      throw error;
+    }
+  };
+  return middy(poll)
+    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
+    .use(injectLambdaContext(deps.logger))
+    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+}
