@@ -14,7 +14,7 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       // `process.env.X!` hides a missing variable until it breaks at run time: config is parsed once instead.
       '@typescript-eslint/no-non-null-assertion': 'error',
-      'no-console': ['error', { allow: [] }],
+      'no-console': 'error',
     },
   },
   {

@@ -4,8 +4,7 @@ import type { TickPolicy } from './use-cases/poll-tick.js';
 
 /** Where the CompanyEnrich API key comes from. The value itself is never part of the config. */
 export type ApiKeySource =
-  | { kind: 'secret'; secretId: string }
-  | { kind: 'environment'; variable: 'COMPANYENRICH_API_KEY' };
+  { kind: 'secret'; secretId: string } | { kind: 'environment'; variable: 'COMPANYENRICH_API_KEY' };
 
 /** Everything the watcher reads from its environment, validated. */
 export interface WatcherConfig {
@@ -51,7 +50,10 @@ function optionalText(variable: string, pattern: RegExp, expected: string) {
       if (raw === undefined || raw.trim() === '') return null;
       const value = raw.trim();
       if (!pattern.test(value)) {
-        ctx.addIssue({ code: 'custom', message: `${variable} must be ${expected} (got ${JSON.stringify(value)})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${variable} must be ${expected} (got ${JSON.stringify(value)})`,
+        });
         return z.NEVER;
       }
       return value;
@@ -60,10 +62,15 @@ function optionalText(variable: string, pattern: RegExp, expected: string) {
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const SECRET_ID =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
 
 const environmentSchema = z.object({
-  JOBS_TABLE_NAME: optionalText('JOBS_TABLE_NAME', TABLE_NAME, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+  JOBS_TABLE_NAME: optionalText(
+    'JOBS_TABLE_NAME',
+    TABLE_NAME,
+    'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)',
+  ),
   NOTIFICATIONS_TOPIC_ARN: optionalText('NOTIFICATIONS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   OPERATOR_TOPIC_ARN: optionalText('OPERATOR_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   COMPANYENRICH_API_URL: z
@@ -75,11 +82,17 @@ const environmentSchema = z.object({
       try {
         url = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})`,
+        });
         return z.NEVER;
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        ctx.addIssue({ code: 'custom', message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})`,
+        });
         return z.NEVER;
       }
       return value.replace(/\/+$/, '');
@@ -119,12 +132,15 @@ export interface ConfigRequirements {
 export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequirements = {}): WatcherConfig {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    throw new ConfigError(
+      `Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+    );
   }
   const vars = parsed.data;
   const problems: string[] = [];
   if (requirements.table && !vars.JOBS_TABLE_NAME) problems.push('JOBS_TABLE_NAME is required');
-  if (requirements.topic && !vars.NOTIFICATIONS_TOPIC_ARN) problems.push('NOTIFICATIONS_TOPIC_ARN is required');
+  if (requirements.topic && !vars.NOTIFICATIONS_TOPIC_ARN)
+    problems.push('NOTIFICATIONS_TOPIC_ARN is required');
   if (vars.COMPANYENRICH_API_KEY_SECRET_ARN && vars.COMPANYENRICH_API_KEY) {
     problems.push('set only one of COMPANYENRICH_API_KEY_SECRET_ARN and COMPANYENRICH_API_KEY');
   }

@@ -39,7 +39,11 @@ export function createApiKeyProvider(
 
 /** The status API adapter for a validated configuration. */
 export function createStatusApi(config: WatcherConfig, apiKeys: ApiKeyProvider): CompanyEnrichStatusApi {
-  return new CompanyEnrichStatusApi({ baseUrl: config.apiBaseUrl, apiKeys, timeoutMs: config.tick.requestTimeoutMs });
+  return new CompanyEnrichStatusApi({
+    baseUrl: config.apiBaseUrl,
+    apiKeys,
+    timeoutMs: config.tick.requestTimeoutMs,
+  });
 }
 
 /** The job store on a table. */
@@ -49,7 +53,8 @@ export function createJobStore(client: DynamoDBClient, tableName: string): Dynam
 
 /** The SNS notifier for the configured topics (operator alerts fall back to the notifications topic). */
 export function createSnsNotifier(client: SNSClient, config: WatcherConfig): SnsNotifier {
-  if (!config.notificationsTopicArn) throw new ConfigError('NOTIFICATIONS_TOPIC_ARN is required to publish to SNS');
+  if (!config.notificationsTopicArn)
+    throw new ConfigError('NOTIFICATIONS_TOPIC_ARN is required to publish to SNS');
   return new SnsNotifier(client, {
     subscribers: config.notificationsTopicArn,
     operators: config.operatorTopicArn ?? config.notificationsTopicArn,

@@ -7,7 +7,12 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { runPollTick, TickIncompleteError, type PollTickDeps, type TickSummary } from '../core/use-cases/poll-tick.js';
+import {
+  runPollTick,
+  TickIncompleteError,
+  type PollTickDeps,
+  type TickSummary,
+} from '../core/use-cases/poll-tick.js';
 import { recordTickMetrics } from './tick-metrics.js';
 
 /**
@@ -31,7 +36,8 @@ export function makeHandler(deps: PollHandlerDeps) {
   const poll = async (event: unknown, context: Context): Promise<TickSummary> => {
     const parsed = scheduledEventSchema.safeParse(event ?? {});
     const eventTime = parsed.success ? parsed.data.time : undefined;
-    if (!eventTime) deps.logger.warn('Event has no usable time; using the clock', { event_type: typeof event });
+    if (!eventTime)
+      deps.logger.warn('Event has no usable time; using the clock', { event_type: typeof event });
     const now = eventTime ? new Date(eventTime) : deps.clock.now();
     const deadline = new Date(deps.clock.now().getTime() + context.getRemainingTimeInMillis());
     try {

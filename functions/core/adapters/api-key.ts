@@ -38,7 +38,9 @@ export function extractApiKey(secretValue: string): string {
       // Not JSON after all: treat the whole value as the key.
       return trimmed;
     }
-    throw new ConfigError('The API-key secret is JSON but has no apiKey, api_key or COMPANYENRICH_API_KEY field');
+    throw new ConfigError(
+      'The API-key secret is JSON but has no apiKey, api_key or COMPANYENRICH_API_KEY field',
+    );
   }
   return trimmed;
 }
@@ -60,7 +62,9 @@ export class SecretsManagerApiKey implements ApiKeyProvider {
     const value = await getSecret(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch });
     this.forceFetch = false;
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new ConfigError(`The API-key secret ${this.secretId} has no string value; set it as described in docs/DEPLOY.md`);
+      throw new ConfigError(
+        `The API-key secret ${this.secretId} has no string value; set it as described in docs/DEPLOY.md`,
+      );
     }
     return extractApiKey(value);
   }

@@ -56,6 +56,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   if (value === null || value.trim() === '') return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
+  // An HTTP-date always names its weekday and month; anything else (e.g. "-5") is not one.
+  if (!/[a-z]{3}/i.test(trimmed)) return null;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return null;
   return Math.min(Math.max(at - nowMs, 0), MAX_RETRY_AFTER_MS);
@@ -107,12 +109,18 @@ export class CompanyEnrichStatusApi implements StatusApi {
         shouldRetry: ({ error }) =>
           error instanceof StatusApiError &&
           (error.kind === StatusApiErrorKind.Network ||
-            (error.kind === StatusApiErrorKind.ServerError && TRANSIENT_HTTP.has(error.details.httpStatus ?? 0))),
+            (error.kind === StatusApiErrorKind.ServerError &&
+              TRANSIENT_HTTP.has(error.details.httpStatus ?? 0))),
       });
     } catch (error) {
       if (error instanceof StatusApiError) throw error;
       if (signal.aborted) {
-        throw new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause: error });
+        throw new StatusApiError(
+          StatusApiErrorKind.Aborted,
+          'Status request aborted by the tick',
+          {},
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -133,15 +141,24 @@ export class CompanyEnrichStatusApi implements StatusApi {
       const declaredLength = Number(response.headers.get('content-length') ?? '0');
       if (declaredLength > MAX_BODY_BYTES) {
         await response.body?.cancel();
-        throw new StatusApiError(StatusApiErrorKind.Malformed, `Response body too large (${declaredLength} bytes)`, {
-          httpStatus: response.status,
-        });
+        throw new StatusApiError(
+          StatusApiErrorKind.Malformed,
+          `Response body too large (${declaredLength} bytes)`,
+          {
+            httpStatus: response.status,
+          },
+        );
       }
       body = await response.text();
     } catch (error) {
       if (error instanceof StatusApiError) throw error;
       if (signal.aborted) {
-        throw new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause: error });
+        throw new StatusApiError(
+          StatusApiErrorKind.Aborted,
+          'Status request aborted by the tick',
+          {},
+          { cause: error },
+        );
       }
       if (timeout.aborted) {
         throw new StatusApiError(
@@ -151,7 +168,12 @@ export class CompanyEnrichStatusApi implements StatusApi {
           { cause: error },
         );
       }
-      throw new StatusApiError(StatusApiErrorKind.Network, 'Could not reach CompanyEnrich', {}, { cause: error });
+      throw new StatusApiError(
+        StatusApiErrorKind.Network,
+        'Could not reach CompanyEnrich',
+        {},
+        { cause: error },
+      );
     }
     if (response.status === 200) return this.parseDocument(body, jobId);
     return this.raiseForStatus(response, body);
@@ -162,17 +184,28 @@ export class CompanyEnrichStatusApi implements StatusApi {
     try {
       json = JSON.parse(body);
     } catch (error) {
-      throw new StatusApiError(StatusApiErrorKind.Malformed, 'Status response is not JSON', { httpStatus: 200 }, {
-        cause: error,
-      });
+      throw new StatusApiError(
+        StatusApiErrorKind.Malformed,
+        'Status response is not JSON',
+        { httpStatus: 200 },
+        {
+          cause: error,
+        },
+      );
     }
     const parsed = bulkJobStatusSchema.safeParse(json);
     if (!parsed.success) {
       // Name the fields, not their values: a value could be a pre-signed URL.
-      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(', ');
-      throw new StatusApiError(StatusApiErrorKind.Malformed, `Status response failed validation at: ${fields}`, {
-        httpStatus: 200,
-      });
+      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(
+        ', ',
+      );
+      throw new StatusApiError(
+        StatusApiErrorKind.Malformed,
+        `Status response failed validation at: ${fields}`,
+        {
+          httpStatus: 200,
+        },
+      );
     }
     if (parsed.data.job_id.toLowerCase() !== jobId.toLowerCase()) {
       throw new StatusApiError(
@@ -193,7 +226,10 @@ export class CompanyEnrichStatusApi implements StatusApi {
     } catch {
       // Not JSON: the status code alone decides.
     }
-    const details = { httpStatus: status, ...(problem?.detail || problem?.title ? { apiDetail: problem.detail ?? problem.title } : {}) };
+    const details = {
+      httpStatus: status,
+      ...(problem?.detail || problem?.title ? { apiDetail: problem.detail ?? problem.title } : {}),
+    };
     switch (status) {
       case 401:
         // The key may have been rotated: fetch it afresh next time.

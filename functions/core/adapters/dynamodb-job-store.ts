@@ -9,7 +9,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { JobUpdate } from '../domain/check-decision.js';
 import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../domain/errors.js';
-import type { Anomaly, HistoryEntry, JobSnapshot, LastError, OwedNotification, TrackedJob } from '../domain/job.js';
+import type {
+  Anomaly,
+  HistoryEntry,
+  JobSnapshot,
+  LastError,
+  OwedNotification,
+  TrackedJob,
+} from '../domain/job.js';
 import { isJobStatus, JobStatus } from '../domain/job-status.js';
 import type { AccessIncident } from '../domain/notification.js';
 import type { OwedAlert, WatcherState, WatcherStateFields } from '../domain/watcher-state.js';
@@ -251,7 +258,10 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
         TableName: this.tableName,
         IndexName: JOBS_TABLE.dueIndex.name,
         KeyConditionExpression: '#queue = :watched AND #next <= :now',
-        ExpressionAttributeNames: { '#queue': JOBS_TABLE.dueIndex.partitionKey, '#next': JOBS_TABLE.dueIndex.sortKey },
+        ExpressionAttributeNames: {
+          '#queue': JOBS_TABLE.dueIndex.partitionKey,
+          '#next': JOBS_TABLE.dueIndex.sortKey,
+        },
         ExpressionAttributeValues: { ':watched': WATCHED, ':now': now },
       },
     );
@@ -361,7 +371,9 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
           TableName: this.tableName,
           Item: item,
           ConditionExpression: current.version === 0 ? CONDITIONS.jobIsNew : CONDITIONS.versionUnchanged,
-          ...(current.version === 0 ? {} : { ExpressionAttributeValues: { ':expectedVersion': current.version } }),
+          ...(current.version === 0
+            ? {}
+            : { ExpressionAttributeValues: { ':expectedVersion': current.version } }),
         }),
       );
     } catch (error) {

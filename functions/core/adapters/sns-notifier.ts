@@ -25,7 +25,10 @@ export function snsMessageFor(notification: RenderedNotification): string {
 /** String message attributes: what subscription filter policies (`event_type`, `status`, `job_id`) match. */
 export function snsAttributesFor(notification: RenderedNotification): Record<string, MessageAttributeValue> {
   return Object.fromEntries(
-    Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+    Object.entries(notification.attributes).map(([name, value]) => [
+      name,
+      { DataType: 'String', StringValue: value },
+    ]),
   );
 }
 

@@ -70,14 +70,20 @@ export interface CheckDecision {
 /** The outcome of one status request, as the decisions see it. */
 export type CheckResult = { ok: true; snapshot: JobSnapshot } | { ok: false; error: StatusApiError };
 
-function ageMs(job: TrackedJob, now: string): number {
-  const since = job.snapshot?.created_at ?? job.trackedAt;
+function ageMs(job: TrackedJob, now: string, latest: JobSnapshot | null): number {
+  const since = latest?.created_at ?? job.snapshot?.created_at ?? job.trackedAt;
   const age = Date.parse(now) - Date.parse(since);
   return Number.isFinite(age) ? Math.max(age, 0) : 0;
 }
 
-function healthyNextCheck(job: TrackedJob, status: JobStatus, now: string, policy: DecisionPolicy): string {
-  return addMs(now, healthyCheckDelayMs(status, ageMs(job, now), policy));
+function healthyNextCheck(
+  job: TrackedJob,
+  status: JobStatus,
+  now: string,
+  policy: DecisionPolicy,
+  latest: JobSnapshot | null = null,
+): string {
+  return addMs(now, healthyCheckDelayMs(status, ageMs(job, now, latest), policy));
 }
 
 function terminalFields(
@@ -128,7 +134,7 @@ export function decideAfterAnswer(
         ...healthy,
         status: job.status,
         snapshot,
-        nextCheckAt: healthyNextCheck(job, job.status, now, policy),
+        nextCheckAt: healthyNextCheck(job, job.status, now, policy, snapshot),
         anomaly: { kind: 'unknown_status', value: snapshot.status, at: now },
       },
     };
@@ -146,7 +152,12 @@ export function decideAfterAnswer(
   if (progress === 0) {
     return {
       verdict: CheckVerdict.Unchanged,
-      update: { ...healthy, status: job.status, snapshot, nextCheckAt: healthyNextCheck(job, job.status, now, policy) },
+      update: {
+        ...healthy,
+        status: job.status,
+        snapshot,
+        nextCheckAt: healthyNextCheck(job, job.status, now, policy, snapshot),
+      },
     };
   }
   if (isTerminal(observed)) {
@@ -162,7 +173,7 @@ export function decideAfterAnswer(
       status: observed,
       snapshot,
       appendHistory: { from: job.status, to: observed, at: now, counts: countsOf(snapshot) },
-      nextCheckAt: healthyNextCheck(job, observed, now, policy),
+      nextCheckAt: healthyNextCheck(job, observed, now, policy, snapshot),
     },
   };
 }

@@ -131,7 +131,8 @@ export function formatDuration(fromIso: string | null, toIso: string | null): st
 }
 
 function reasonFor(job: TrackedJob, status: JobStatus): string | null {
-  if (status === JobStatus.Failed) return job.snapshot?.error_message ?? 'CompanyEnrich gave no error message';
+  if (status === JobStatus.Failed)
+    return job.snapshot?.error_message ?? 'CompanyEnrich gave no error message';
   if (status === JobStatus.NotFound) {
     return `CompanyEnrich answered 404 Not Found ${job.consecutiveNotFound} times in a row`;
   }
@@ -272,8 +273,7 @@ export function renderWatcherAlert(
       ? `CompanyEnrich is answering again after: ${title}. Polling has resumed.`
       : `${title}. Polling is paused. ${action}`;
   const eventId = incidentEventId(incident, phase);
-  const subject =
-    phase === 'recovered' ? `Recovered: ${title}` : `Action needed: ${title}`;
+  const subject = phase === 'recovered' ? `Recovered: ${title}` : `Action needed: ${title}`;
   return {
     eventId,
     eventType,

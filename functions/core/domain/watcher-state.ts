@@ -77,13 +77,22 @@ export function afterAccessDenied(
 }
 
 /** Closes the open incident (if any) and clears the throttle streak after a request succeeded. */
-export function afterApiAnswered(state: WatcherState, now: string, alertLeaseMs: number): WatcherStateFields | null {
+export function afterApiAnswered(
+  state: WatcherState,
+  now: string,
+  alertLeaseMs: number,
+): WatcherStateFields | null {
   if (!state.accessIncident && state.throttleStreak === 0) return null;
   return {
     ...fieldsOf(state),
     accessIncident: null,
     alertOwed: state.accessIncident
-      ? { phase: 'recovered', incident: state.accessIncident, detectedAt: now, retryAt: addMs(now, alertLeaseMs) }
+      ? {
+          phase: 'recovered',
+          incident: state.accessIncident,
+          detectedAt: now,
+          retryAt: addMs(now, alertLeaseMs),
+        }
       : state.alertOwed,
     throttleStreak: 0,
   };
@@ -96,6 +105,10 @@ export function isAlertDue(state: WatcherState, now: string): boolean {
 
 /** The state without its version, for building the next one. */
 export function fieldsOf(state: WatcherState): WatcherStateFields {
-  const { version: _version, ...fields } = state;
-  return fields;
+  return {
+    accessIncident: state.accessIncident,
+    alertOwed: state.alertOwed,
+    throttledUntil: state.throttledUntil,
+    throttleStreak: state.throttleStreak,
+  };
 }

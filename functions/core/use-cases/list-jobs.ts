@@ -3,7 +3,10 @@ import type { JobStatus } from '../domain/job-status.js';
 import type { JobStore } from '../ports.js';
 
 /** Every tracked job (optionally of one status), most recently tracked first. */
-export async function listJobs(deps: { jobs: JobStore }, filter: { status?: JobStatus } = {}): Promise<TrackedJob[]> {
+export async function listJobs(
+  deps: { jobs: JobStore },
+  filter: { status?: JobStatus } = {},
+): Promise<TrackedJob[]> {
   const jobs: TrackedJob[] = [];
   for await (const job of deps.jobs.list(filter)) jobs.push(job);
   return jobs.sort((a, b) => b.trackedAt.localeCompare(a.trackedAt) || a.jobId.localeCompare(b.jobId));

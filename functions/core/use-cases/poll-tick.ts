@@ -126,6 +126,11 @@ class ApiGate {
       return true;
     }
     await this.probe;
+    return this.isOpen();
+  }
+
+  /** A method, not an inline check, because `halted` changes while callers await the probe. */
+  isOpen(): boolean {
     return this.halted === null;
   }
 
@@ -176,14 +181,18 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
 
   const gate = new ApiGate();
   const tickAbort = new AbortController();
-  const onExternalAbort = (): void => tickAbort.abort(request.signal?.reason);
+  const onExternalAbort = (): void => {
+    tickAbort.abort(request.signal?.reason);
+  };
   request.signal?.addEventListener('abort', onExternalAbort, { once: true });
   if (request.signal?.aborted) tickAbort.abort(request.signal.reason);
   const hardStopTimer =
     request.deadline === null
       ? null
       : setTimeout(
-          () => tickAbort.abort(new Error('Tick deadline reached')),
+          () => {
+            tickAbort.abort(new Error('Tick deadline reached'));
+          },
           Math.max(request.deadline.getTime() - clock.now().getTime() - ABORT_RESERVE_MS, 0),
         );
   const apiSignal = AbortSignal.any([tickAbort.signal, gate.controller.signal]);
@@ -218,16 +227,27 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     } catch (error) {
       // Still owed in the store: a later tick publishes it once the lease runs out.
       countError('publish_failed');
-      log.error('Notification publish failed; it stays owed', { job_id: job.jobId, event_id: owed.eventId, error });
+      log.error('Notification publish failed; it stays owed', {
+        job_id: job.jobId,
+        event_id: owed.eventId,
+        error,
+      });
       return;
     }
     summary.notified += 1;
     log.info('Notification published', { job_id: job.jobId, event_id: owed.eventId, message_id: messageId });
     try {
-      await jobs.settleOwedNotification(job, { eventId: owed.eventId, messageId, publishedAt: clock.now().toISOString() });
+      await jobs.settleOwedNotification(job, {
+        eventId: owed.eventId,
+        messageId,
+        publishedAt: clock.now().toISOString(),
+      });
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;
-      log.warn('Owed notification was settled by another tick', { job_id: job.jobId, event_id: owed.eventId });
+      log.warn('Owed notification was settled by another tick', {
+        job_id: job.jobId,
+        event_id: owed.eventId,
+      });
     }
   }
 
@@ -280,7 +300,10 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
       countError(kind);
       if (isAccessProblem(kind)) {
         gate.settle(kind);
-        log.error('CompanyEnrich refused the account; stopping the tick', { job_id: job.jobId, error_kind: kind });
+        log.error('CompanyEnrich refused the account; stopping the tick', {
+          job_id: job.jobId,
+          error_kind: kind,
+        });
         return;
       }
       if (error instanceof ApiThrottledError) {
@@ -436,7 +459,12 @@ async function recordAccountOutcome(
  * Publishes an alert owed from an earlier tick once its lease has run out: claim it by moving
  * the lease forward (one conditional write, so concurrent ticks cannot both publish), then publish.
  */
-async function retryOwedAlert(deps: PollTickDeps, state: WatcherState, now: string, summary: TickSummary): Promise<WatcherState> {
+async function retryOwedAlert(
+  deps: PollTickDeps,
+  state: WatcherState,
+  now: string,
+  summary: TickSummary,
+): Promise<WatcherState> {
   const owed = state.alertOwed;
   if (!owed || !isAlertDue(state, now)) return state;
   let claimed: WatcherState;
@@ -453,7 +481,11 @@ async function retryOwedAlert(deps: PollTickDeps, state: WatcherState, now: stri
 }
 
 /** Publishes the owed alert of `state` (whose lease this tick holds), then clears it. */
-async function publishAlert(deps: PollTickDeps, state: WatcherState, summary: TickSummary): Promise<WatcherState> {
+async function publishAlert(
+  deps: PollTickDeps,
+  state: WatcherState,
+  summary: TickSummary,
+): Promise<WatcherState> {
   const owed = state.alertOwed;
   if (!owed) return state;
   const alert = renderWatcherAlert(owed.incident, owed.phase, owed.detectedAt);

@@ -31,34 +31,44 @@ export function validateTrackRequest(request: TrackRequest): Omit<NewTrackedJob,
   const label = request.label?.trim() ? request.label.trim() : null;
   if (label !== null) {
     if (label.length > MAX_LABEL_LENGTH) {
-      throw new ValidationError(`The label is ${label.length} characters long; at most ${MAX_LABEL_LENGTH} are allowed`);
+      throw new ValidationError(
+        `The label is ${label.length} characters long; at most ${MAX_LABEL_LENGTH} are allowed`,
+      );
     }
-    if (/[\u0000-\u001f\u007f]/.test(label)) throw new ValidationError('The label must not contain control characters');
+    if (/\p{Cc}/u.test(label)) throw new ValidationError('The label must not contain control characters');
   }
   const metadata = request.metadata ?? {};
   const entries = Object.entries(metadata);
   if (entries.length > MAX_METADATA_ENTRIES) {
-    throw new ValidationError(`${entries.length} metadata entries given; at most ${MAX_METADATA_ENTRIES} are allowed`);
+    throw new ValidationError(
+      `${entries.length} metadata entries given; at most ${MAX_METADATA_ENTRIES} are allowed`,
+    );
   }
   for (const [key, value] of entries) {
     if (!METADATA_KEY_PATTERN.test(key)) {
       throw new ValidationError(`Metadata key "${key.slice(0, 80)}" must be 1-64 of A-Z a-z 0-9 _ . : -`);
     }
     if (value.length > MAX_METADATA_VALUE_LENGTH) {
-      throw new ValidationError(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE_LENGTH} characters`);
+      throw new ValidationError(
+        `Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE_LENGTH} characters`,
+      );
     }
   }
   return { jobId: jobId.toLowerCase(), label, metadata: { ...metadata } };
 }
 
-export type TrackOutcome = { outcome: 'tracked'; job: TrackedJob } | { outcome: 'already_tracked'; job: TrackedJob };
+export type TrackOutcome =
+  { outcome: 'tracked'; job: TrackedJob } | { outcome: 'already_tracked'; job: TrackedJob };
 
 /**
  * Starts watching a job. Idempotent: tracking a tracked job changes nothing and says so.
  *
  * @throws ValidationError for a malformed request (nothing is written).
  */
-export async function trackJob(deps: { jobs: JobStore; clock: Clock }, request: TrackRequest): Promise<TrackOutcome> {
+export async function trackJob(
+  deps: { jobs: JobStore; clock: Clock },
+  request: TrackRequest,
+): Promise<TrackOutcome> {
   const valid = validateTrackRequest(request);
   try {
     const job = await deps.jobs.track({ ...valid, trackedAt: deps.clock.now().toISOString() });

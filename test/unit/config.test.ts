@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, loadPollFunctionConfig } from '../../functions/core/config.js';
+import { ConfigError } from '../../functions/core/domain/errors.js';
+
+const LAMBDA_ENV = {
+  JOBS_TABLE_NAME: 'enrich-jobs',
+  NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-notifications',
+  COMPANYENRICH_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:enrich-key-AbCdEf',
+};
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadPollFunctionConfig(LAMBDA_ENV);
+    expect(config.apiBaseUrl).toBe('https://api.companyenrich.com');
+    expect(config.operatorTopicArn).toBe(LAMBDA_ENV.NOTIFICATIONS_TOPIC_ARN);
+    expect(config.apiKeySource).toEqual({
+      kind: 'secret',
+      secretId: LAMBDA_ENV.COMPANYENRICH_API_KEY_SECRET_ARN,
+    });
+    expect(config.tick).toEqual({
+      pollIntervalMs: 60_000,
+      maxBackoffMs: 1_800_000,
+      notFoundLimit: 3,
+      notificationLeaseMs: 300_000,
+      retentionMs: 90 * 86_400_000,
+      concurrency: 8,
+      pageSize: 100,
+      requestTimeoutMs: 8_000,
+    });
+  });
+
+  it('names the bad variable and the value it got', () => {
+    expect(() => loadConfig({ ...LAMBDA_ENV, CHECK_CONCURRENCY: 'lots' })).toThrow(
+      'CHECK_CONCURRENCY must be a whole number from 1 to 64 (got "lots")',
+    );
+    expect(() => loadConfig({ ...LAMBDA_ENV, NOTIFICATIONS_TOPIC_ARN: 'my-topic' })).toThrow(
+      'NOTIFICATIONS_TOPIC_ARN must be an SNS topic ARN (got "my-topic")',
+    );
+    expect(() => loadConfig({ COMPANYENRICH_API_URL: 'ftp://example.com' })).toThrow(/COMPANYENRICH_API_URL/);
+  });
+
+  it('reports every missing requirement of the poll function at once', () => {
+    let error: unknown;
+    try {
+      loadPollFunctionConfig({});
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('JOBS_TABLE_NAME is required');
+    expect((error as Error).message).toContain('NOTIFICATIONS_TOPIC_ARN is required');
+    expect((error as Error).message).toContain('COMPANYENRICH_API_KEY_SECRET_ARN');
+  });
+
+  it('never echoes the API key, even when it is the problem', () => {
+    const key = 'sk_live_very_secret_value';
+    let message = '';
+    try {
+      loadConfig({ ...LAMBDA_ENV, COMPANYENRICH_API_KEY: key });
+    } catch (caught) {
+      message = (caught as Error).message;
+    }
+    expect(message).toContain('set only one of COMPANYENRICH_API_KEY_SECRET_ARN and COMPANYENRICH_API_KEY');
+    expect(message).not.toContain(key);
+    expect(JSON.stringify(loadConfig({ COMPANYENRICH_API_KEY: key }))).not.toContain(key);
+  });
+
+  it('turns retention 0 into "keep forever" and strips a trailing slash from the API URL', () => {
+    const config = loadConfig({ JOB_RETENTION_DAYS: '0', COMPANYENRICH_API_URL: 'http://127.0.0.1:4010/' });
+    expect(config.tick.retentionMs).toBeNull();
+    expect(config.apiBaseUrl).toBe('http://127.0.0.1:4010');
+  });
+});
