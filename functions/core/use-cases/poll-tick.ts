@@ -80,7 +80,10 @@ export interface TickSummary {
   anomalies: number;
   /** Writes that lost a race to a concurrent tick (the other tick's outcome stands). */
   conflicts: number;
-  /** Due jobs left for the next tick because this one halted or ran out of time. */
+  /**
+   * Due jobs this tick read but left for the next one (it halted or ran out of time). Jobs it
+   * never read because it stopped paging are not counted.
+   */
   deferred: number;
   /** Failures by kind: API error kinds, plus `publish_failed` and `internal`. */
   errors: Record<string, number>;

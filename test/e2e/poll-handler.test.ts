@@ -1,0 +1,260 @@
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import type { HistoryEntry } from '../../functions/core/domain/job.js';
+import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
+import { trackJob } from '../../functions/core/use-cases/track-job.js';
+import { documentClient } from '../../functions/core/wiring.js';
+import { seededRandom } from '../../local/random.js';
+import { CompanyEnrichSimulator } from '../../local/simulator/index.js';
+import {
+  createJobsTable,
+  createTopic,
+  drainQueue,
+  motoClients,
+  subscribeQueue,
+  uniqueName,
+  type SnsEnvelope,
+} from '../support/emulators.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+const API_KEY = 'ce_live_e2e_key_that_must_never_leak';
+const MINUTE = 60_000;
+const LIFECYCLE = ['pending', 'processing', 'completing'];
+
+/** A Lambda context with a generous deadline (or the given one). */
+function lambdaContext(remainingMs = 50_000): Context {
+  // The deprecated callback-style members are left out: nothing calls them.
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'enrich-job-watch-poll',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:enrich-job-watch-poll',
+    memoryLimitInMB: '256',
+    awsRequestId: 'e2e-request',
+    logGroupName: '/aws/lambda/enrich-job-watch-poll',
+    logStreamName: 'e2e',
+    getRemainingTimeInMillis: () => remainingMs,
+  } as Context;
+}
+
+function scheduledEvent(time: Date): Record<string, unknown> {
+  return {
+    version: '0',
+    id: 'e2e',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: time.toISOString().replace('.000Z', 'Z'),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/enrich-job-watch-poll'],
+    detail: {},
+  };
+}
+
+/**
+ * The deployed handler module (functions/poll/handler.ts), wired by its own production code from
+ * environment variables, against moto (DynamoDB, SNS, Secrets Manager) and the simulator.
+ */
+describe('poll handler, end to end', () => {
+  const clients = motoClients();
+  const clock = new FakeClock('2026-11-29T10:00:00.000Z');
+  const simulator = new CompanyEnrichSimulator({ apiKey: API_KEY, clock: () => clock.now(), seed: 2026 });
+  let handler: (event: unknown, context: Context) => Promise<TickSummary>;
+  let store: DynamoDbJobStore;
+  let queueUrl: string;
+  const delivered: SnsEnvelope[] = [];
+
+  async function tick(remainingMs?: number): Promise<TickSummary> {
+    return handler(scheduledEvent(clock.now()), lambdaContext(remainingMs));
+  }
+
+  async function drain(): Promise<SnsEnvelope[]> {
+    delivered.push(...(await drainQueue(clients.sqs, queueUrl)));
+    return delivered;
+  }
+
+  beforeAll(async () => {
+    const { url } = await simulator.start();
+    const tableName = await createJobsTable(clients.dynamoDb);
+    const topicArn = await createTopic(clients.sns);
+    queueUrl = await subscribeQueue(clients, topicArn);
+    const { ARN } = await clients.secretsManager.send(
+      new CreateSecretCommand({ Name: uniqueName('companyenrich-api-key'), SecretString: API_KEY }),
+    );
+    store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
+
+    vi.stubEnv('AWS_ENDPOINT_URL', clients.endpoint);
+    vi.stubEnv('JOBS_TABLE_NAME', tableName);
+    vi.stubEnv('NOTIFICATIONS_TOPIC_ARN', topicArn);
+    vi.stubEnv('COMPANYENRICH_API_KEY_SECRET_ARN', ARN ?? '');
+    vi.stubEnv('COMPANYENRICH_API_URL', url);
+    vi.stubEnv('API_TIMEOUT_MS', '2000');
+    const module = await import('../../functions/poll/handler.js');
+    handler = (event, context) => module.handler(event, context);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await simulator.stop();
+  });
+
+  it('watches 24 jobs to the end: one correct notification each, nothing else, full history', async () => {
+    const random = seededRandom(99);
+    const minutes = (): number => Math.round((0.5 + random() * 2.5) * MINUTE);
+    const plans = Array.from({ length: 24 }, (_, index) => ({
+      totalDomains: 50 + index * 37,
+      pendingMs: minutes(),
+      processingMs: minutes() + MINUTE,
+      completingMs: minutes(),
+      outcome: index % 4 === 3 ? ('failed' as const) : ('completed' as const),
+      createdAt: clock.now(),
+    }));
+    const jobIds = plans.map((plan) => simulator.createJob(plan));
+    for (const [index, jobId] of jobIds.entries()) {
+      await trackJob(
+        { jobs: store, clock },
+        { jobId, label: `Batch ${index}`, metadata: { batch: String(index) } },
+      );
+    }
+    const [missing, throttledOnce, garbageOnce, unknownOnce] = jobIds.slice(20);
+    simulator.forgetJob(missing ?? '');
+    simulator.injectFault(throttledOnce ?? '', {
+      kind: 'http',
+      status: 429,
+      headers: { 'retry-after': '30' },
+    });
+    simulator.injectFault(garbageOnce ?? '', { kind: 'garbage' });
+    simulator.injectFault(unknownOnce ?? '', { kind: 'unknown-status', status: 'paused' });
+
+    const summaries: TickSummary[] = [];
+    for (let minute = 0; minute <= 15; minute += 1) {
+      summaries.push(await tick());
+      clock.advance(MINUTE);
+    }
+
+    // Every tick returned a summary; the faults were seen and counted by kind.
+    const errorsSeen = summaries.reduce<Record<string, number>>((all, summary) => {
+      for (const [kind, count] of Object.entries(summary.errors)) all[kind] = (all[kind] ?? 0) + count;
+      return all;
+    }, {});
+    expect(errorsSeen).toMatchObject({ throttled: 1, malformed: 1, unknown_status: 1, not_found: 3 });
+    expect(summaries.some((summary) => summary.halted === 'throttled')).toBe(true);
+
+    const events = (await drain()).map((envelope) => ({
+      envelope,
+      event: JSON.parse(envelope.Message) as Record<string, unknown>,
+    }));
+    // Exactly one notification per job, and nothing else (no operator alerts: 429 is not an incident).
+    expect(events).toHaveLength(24);
+    expect(new Set(events.map(({ event }) => event.event_id)).size).toBe(24);
+
+    for (const [index, jobId] of jobIds.entries()) {
+      const job = await store.get(jobId);
+      const mine = events.filter(({ event }) => event.job_id === jobId);
+      expect(mine, `notifications for job ${index}`).toHaveLength(1);
+      const { envelope, event } = mine[0] ?? { envelope: undefined, event: {} };
+
+      if (jobId === missing) {
+        expect(job?.status).toBe('not_found');
+        expect(event).toMatchObject({ event_type: 'job.not_found', event_id: `${jobId}:not_found` });
+        continue;
+      }
+      const expected = simulator.documentFor(jobId);
+      const outcome = plans[index]?.outcome;
+      expect(job?.status).toBe(outcome);
+      expect(event).toMatchObject({
+        schema_version: 1,
+        event_id: `${jobId}:${outcome}`,
+        event_type: `job.${outcome}`,
+        status: outcome,
+        label: `Batch ${index}`,
+        metadata: { batch: String(index) },
+        job: expected,
+      });
+      expect(envelope?.MessageAttributes?.status?.Value).toBe(outcome);
+      expect(envelope?.Subject).toMatch(
+        outcome === 'completed' ? /^Job completed: Batch \d+ - / : /^Job failed: Batch \d+$/,
+      );
+
+      // History: a chain from pending, moving forward only, ending at the terminal status.
+      const history = job?.history ?? [];
+      expect(history.at(-1)?.to).toBe(outcome);
+      expect(history[0]?.from).toBe('pending');
+      history.forEach((entry: HistoryEntry, position) => {
+        if (position > 0) expect(entry.from).toBe(history[position - 1]?.to);
+        expect(LIFECYCLE.indexOf(entry.from)).toBeLessThan(
+          entry.to === outcome ? LIFECYCLE.length : LIFECYCLE.indexOf(entry.to),
+        );
+      });
+      expect(event.previous_status).toBe(history.at(-1)?.from);
+    }
+
+    expect(JSON.stringify(events)).not.toContain(API_KEY);
+
+    // Everything is terminal and settled: later ticks send nothing and publish nothing.
+    const requests = simulator.requests.length;
+    const idle = await tick();
+    expect(idle).toMatchObject({ checked: 0, notified: 0 });
+    expect(simulator.requests.length).toBe(requests);
+  });
+
+  it('does not double transitions or notifications when two ticks race over the same jobs', async () => {
+    const jobIds = Array.from({ length: 20 }, (_, index) =>
+      simulator.createJob({
+        totalDomains: 100 + index,
+        pendingMs: MINUTE,
+        processingMs: MINUTE,
+        completingMs: MINUTE,
+        outcome: index % 2 ? 'failed' : 'completed',
+        createdAt: clock.now(),
+      }),
+    );
+    for (const jobId of jobIds) await trackJob({ jobs: store, clock }, { jobId, label: null });
+    await drain();
+    const before = delivered.length;
+
+    // Every job reaches its terminal status before the first tick, so both ticks see the same work.
+    clock.advance(4 * MINUTE);
+    const [first, second] = await Promise.all([tick(), tick()]);
+
+    // Both ticks really raced over the same jobs: the losers' writes were refused...
+    expect(first.conflicts + second.conflicts).toBeGreaterThan(0);
+    // ...and every job was recorded and announced exactly once.
+    expect(first.transitions + second.transitions).toBe(20);
+    expect(first.notified + second.notified).toBe(20);
+    const fresh = (await drain())
+      .slice(before)
+      .map((envelope) => JSON.parse(envelope.Message) as { event_id: string });
+    expect(fresh).toHaveLength(20);
+    expect(new Set(fresh.map((event) => event.event_id)).size).toBe(20);
+    for (const jobId of jobIds) {
+      const job = await store.get(jobId);
+      expect(job?.history).toHaveLength(1);
+      expect(job?.notificationOwed).toBeNull();
+    }
+  });
+
+  it('leaves work for the next tick when the Lambda deadline is near', async () => {
+    const jobIds = Array.from({ length: 3 }, () =>
+      simulator.createJob({
+        totalDomains: 10,
+        pendingMs: MINUTE,
+        processingMs: MINUTE,
+        completingMs: MINUTE,
+        outcome: 'completed',
+        createdAt: clock.now(),
+      }),
+    );
+    for (const jobId of jobIds) await trackJob({ jobs: store, clock }, { jobId, label: null });
+    const requests = simulator.requests.length;
+
+    // Less time left than one request may take (2 s) plus the write reserve (2 s).
+    const squeezed = await tick(3_000);
+    expect(squeezed).toMatchObject({ checked: 0, halted: 'deadline' });
+    expect(simulator.requests.length).toBe(requests);
+
+    const relaxed = await tick();
+    expect(relaxed.checked).toBe(3);
+  });
+});

@@ -1,0 +1,323 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import type { StatusApi } from '../../functions/core/ports.js';
+import { documentClient } from '../../functions/core/wiring.js';
+import { TickIncompleteError } from '../../functions/core/use-cases/poll-tick.js';
+import type { SimulatedJobPlan } from '../../local/simulator/index.js';
+import { API_KEY, eventOf, MINUTE, startWatcher, type Watcher } from '../support/watcher-harness.js';
+
+function plan(
+  outcome: 'completed' | 'failed',
+  minutes = 1,
+  totalDomains = 500,
+): Omit<SimulatedJobPlan, 'createdAt'> {
+  return {
+    totalDomains,
+    pendingMs: minutes * MINUTE,
+    processingMs: minutes * MINUTE,
+    completingMs: minutes * MINUTE,
+    outcome,
+  };
+}
+
+describe('poll tick', () => {
+  let watcher: Watcher;
+
+  beforeEach(async () => {
+    watcher = await startWatcher();
+  });
+  afterEach(async () => {
+    await watcher.stop();
+  });
+
+  it('records each transition once, notifies once per terminal job, then stops polling it', async () => {
+    const done = await watcher.createAndTrack(plan('completed'), 'Done soon');
+    const broken = await watcher.createAndTrack(plan('failed'), 'Will fail');
+
+    const first = await watcher.tick();
+    expect(first).toMatchObject({ checked: 2, transitions: 0, notified: 0, halted: null });
+    for (let minute = 1; minute <= 4; minute += 1) await watcher.tickAfter(MINUTE);
+
+    const completedJob = await watcher.store.get(done);
+    expect(completedJob?.status).toBe('completed');
+    expect(completedJob?.history.map((entry) => [entry.from, entry.to, entry.at])).toEqual([
+      ['pending', 'processing', '2026-11-29T10:01:00.000Z'],
+      ['processing', 'completing', '2026-11-29T10:02:00.000Z'],
+      ['completing', 'completed', '2026-11-29T10:03:00.000Z'],
+    ]);
+    expect(completedJob?.history[2]?.counts).toMatchObject({ total_domains: 500, credits_charged: 485 });
+    expect((await watcher.store.get(broken))?.status).toBe('failed');
+
+    const delivered = await watcher.delivered();
+    expect(delivered.map((envelope) => eventOf(envelope).event_id).sort()).toEqual(
+      [`${done}:completed`, `${broken}:failed`].sort(),
+    );
+    const failed = delivered.find((envelope) => eventOf(envelope).job_id === broken);
+    expect(eventOf(failed ?? { Message: '{}', MessageId: '' })).toMatchObject({
+      event_type: 'job.failed',
+      previous_status: 'completing',
+      label: 'Will fail',
+      metadata: { suite: 'watcher' },
+      job: { status: 'failed', error_message: expect.any(String) as unknown },
+    });
+
+    // Terminal jobs are no longer polled.
+    const requestsBefore = watcher.simulator.requests.length;
+    const quiet = await watcher.tickAfter(10 * MINUTE);
+    expect(quiet.checked).toBe(0);
+    expect(watcher.simulator.requests.length).toBe(requestsBefore);
+  });
+
+  it('stops at the first 401, alerts operators once per incident, and recovers by itself', async () => {
+    for (let index = 0; index < 5; index += 1) await watcher.createAndTrack(plan('completed', 10));
+    watcher.simulator.setAccountState('unauthorized');
+
+    const denied = await watcher.tick();
+    expect(denied).toMatchObject({
+      checked: 1,
+      halted: 'unauthorized',
+      alerts: 1,
+      errors: { unauthorized: 1 },
+    });
+    expect(watcher.simulator.requests).toHaveLength(1);
+
+    const stillDenied = await watcher.tickAfter(MINUTE);
+    expect(stillDenied).toMatchObject({ checked: 1, halted: 'unauthorized', alerts: 0 });
+    expect(watcher.simulator.requests).toHaveLength(2);
+
+    watcher.simulator.setAccountState('ok');
+    const recovered = await watcher.tickAfter(MINUTE);
+    expect(recovered).toMatchObject({ checked: 5, halted: null, alerts: 1 });
+
+    const delivered = await watcher.delivered();
+    expect(delivered.map((envelope) => eventOf(envelope).event_type)).toEqual([
+      'watcher.unauthorized',
+      'watcher.recovered',
+    ]);
+    expect(eventOf(delivered[0] ?? { Message: '{}', MessageId: '' })).toMatchObject({
+      incident: { kind: 'unauthorized', opened_at: '2026-11-29T10:00:00.000Z' },
+    });
+    expect(JSON.stringify(delivered)).not.toContain(API_KEY);
+    expect(JSON.stringify(watcher.log.entries)).not.toContain(API_KEY);
+  });
+
+  it('treats a 402 as its own incident', async () => {
+    await watcher.createAndTrack(plan('completed'));
+    watcher.simulator.setAccountState('payment_required');
+    expect(await watcher.tick()).toMatchObject({ halted: 'payment_required', alerts: 1 });
+    const [alert] = await watcher.delivered();
+    expect(alert?.MessageAttributes?.event_type?.Value).toBe('watcher.payment_required');
+  });
+
+  /** Tracks jobs one second apart, so the due order (and so the probe) is the tracking order. */
+  async function trackInOrder(count: number, minutes = 10): Promise<string[]> {
+    const jobs: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      jobs.push(await watcher.createAndTrack(plan('completed', minutes)));
+      watcher.clock.advance(1_000);
+    }
+    return jobs;
+  }
+
+  it('honours Retry-After: nothing more is sent this tick, nor until the pause ends', async () => {
+    const [first] = await trackInOrder(4);
+    watcher.clock.set('2026-11-29T10:00:00.000Z');
+    watcher.simulator.injectFault(first ?? '', {
+      kind: 'http',
+      status: 429,
+      headers: { 'retry-after': '150' },
+    });
+
+    // The first request goes alone, so a throttled API sees exactly one request per tick.
+    expect(await watcher.tick()).toMatchObject({ checked: 1, halted: 'throttled', errors: { throttled: 1 } });
+    expect(watcher.simulator.requests).toHaveLength(1);
+    expect((await watcher.store.getWatcherState()).throttledUntil).toBe('2026-11-29T10:02:30.000Z');
+
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 0, halted: 'throttled' });
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 0, halted: 'throttled' });
+    expect(watcher.simulator.requests).toHaveLength(1);
+
+    // Every job was due at 10:00:03 at the latest.
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 4, halted: null });
+    expect((await watcher.store.getWatcherState()).throttleStreak).toBe(0);
+    // No operator alert for throttling: it is the API's normal back-pressure.
+    expect(await watcher.delivered()).toEqual([]);
+  });
+
+  it('starts no new request once a 429 arrives mid-tick', async () => {
+    const jobs = await trackInOrder(12);
+    watcher.simulator.injectFault(jobs[2] ?? '', { kind: 'http', status: 429 });
+
+    const summary = await watcher.tick();
+    expect(summary.halted).toBe('throttled');
+    // The probe, then at most `concurrency` (4) requests already under way when the 429 came back.
+    expect(watcher.simulator.requests.length).toBeLessThanOrEqual(5);
+    expect(summary.checked + summary.deferred).toBeLessThanOrEqual(12);
+    expect(summary.deferred).toBeGreaterThanOrEqual(1);
+  });
+
+  it('backs off exponentially on repeated 429s without Retry-After', async () => {
+    const jobId = await watcher.createAndTrack(plan('completed', 30));
+    watcher.simulator.injectFault(jobId, { kind: 'http', status: 429 }, Infinity);
+
+    const pauses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await watcher.tick();
+      const state = await watcher.store.getWatcherState();
+      const pause = Date.parse(state.throttledUntil ?? '') - watcher.clock.now().getTime();
+      pauses.push(pause);
+      watcher.clock.advance(pause);
+    }
+    expect(pauses[0]).toBeGreaterThanOrEqual(30_000);
+    expect(pauses[0]).toBeLessThanOrEqual(60_000);
+    expect(pauses[2]).toBeGreaterThanOrEqual(120_000);
+    expect(pauses[2]).toBeLessThanOrEqual(240_000);
+  });
+
+  it('never loses a notification when publishing fails, and publishes it once later', async () => {
+    const jobId = await watcher.createAndTrack(plan('completed', 1));
+    watcher.clock.advance(3 * MINUTE);
+    await watcher.breakTopic();
+
+    const failedPublish = await watcher.tick();
+    expect(failedPublish).toMatchObject({ transitions: 1, notified: 0, errors: { publish_failed: 1 } });
+    expect((await watcher.store.get(jobId))?.notificationOwed?.eventId).toBe(`${jobId}:completed`);
+
+    await watcher.repairTopic();
+    // Within the publishing lease nobody else publishes it...
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ notified: 0 });
+    // ...after it, exactly one tick does.
+    expect(await watcher.tickAfter(5 * MINUTE)).toMatchObject({ notified: 1 });
+    expect(await watcher.tickAfter(10 * MINUTE)).toMatchObject({ notified: 0, checked: 0 });
+
+    const delivered = await watcher.delivered();
+    expect(delivered.map((envelope) => eventOf(envelope).event_id)).toEqual([`${jobId}:completed`]);
+    const stored = await watcher.store.get(jobId);
+    expect(stored?.notificationOwed).toBeNull();
+    expect(stored?.lastNotification?.messageId).toBe(delivered[0]?.MessageId);
+  });
+
+  it('retries an operator alert whose publish failed, once its lease runs out', async () => {
+    await watcher.createAndTrack(plan('completed', 10));
+    watcher.simulator.setAccountState('unauthorized');
+    await watcher.breakTopic();
+    expect(await watcher.tick()).toMatchObject({ alerts: 0, errors: { publish_failed: 1, unauthorized: 1 } });
+    await watcher.repairTopic();
+
+    await watcher.tickAfter(MINUTE);
+    expect(await watcher.delivered()).toEqual([]);
+    const retried = await watcher.tickAfter(5 * MINUTE);
+    expect(retried.alerts).toBe(1);
+    expect((await watcher.delivered()).map((envelope) => eventOf(envelope).event_type)).toEqual([
+      'watcher.unauthorized',
+    ]);
+    expect((await watcher.store.getWatcherState()).alertOwed).toBeNull();
+  });
+
+  it('ends a job as not_found after three consecutive 404s, and as rejected on a 422', async () => {
+    const missing = await watcher.createAndTrack(plan('completed', 10), 'Missing');
+    watcher.simulator.forgetJob(missing);
+    const rejected = await watcher.createAndTrack(plan('completed', 10), 'Rejected');
+    watcher.simulator.injectFault(rejected, {
+      kind: 'http',
+      status: 422,
+      body: { title: 'Unprocessable Entity', status: 422, detail: 'Not a bulk enrichment job' },
+    });
+
+    await watcher.tick();
+    await watcher.tickAfter(MINUTE);
+    expect((await watcher.store.get(missing))?.status).toBe('pending');
+    await watcher.tickAfter(MINUTE);
+
+    expect(await watcher.store.get(missing)).toMatchObject({ status: 'not_found', consecutiveNotFound: 3 });
+    expect(await watcher.store.get(rejected)).toMatchObject({
+      status: 'rejected',
+      history: [expect.objectContaining({ from: 'pending', to: 'rejected' })],
+    });
+    const events = (await watcher.delivered()).map(eventOf);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event_type: 'job.not_found', job_id: missing }),
+        expect.objectContaining({
+          event_type: 'job.rejected',
+          job_id: rejected,
+          reason: 'CompanyEnrich answered 422: Not a bulk enrichment job',
+        }),
+      ]),
+    );
+    expect(events).toHaveLength(2);
+  });
+
+  it('records unknown statuses as anomalies and ignores stale answers, without crashing the tick', async () => {
+    const jobId = await watcher.createAndTrack(plan('completed', 2));
+    watcher.clock.advance(3 * MINUTE);
+    expect(await watcher.tick()).toMatchObject({ transitions: 1 });
+
+    watcher.simulator.injectFault(jobId, { kind: 'unknown-status', status: 'archived' });
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ anomalies: 1, errors: { unknown_status: 1 } });
+    watcher.simulator.injectFault(jobId, { kind: 'stale', status: 'pending' });
+    expect(await watcher.tickAfter(MINUTE)).toMatchObject({ regressionsIgnored: 1, transitions: 0 });
+
+    const stored = await watcher.store.get(jobId);
+    expect(stored).toMatchObject({ status: 'processing', anomalyCount: 1 });
+    expect(stored?.anomalies).toEqual([
+      { kind: 'unknown_status', value: 'archived', at: '2026-11-29T10:04:00.000Z' },
+    ]);
+    expect(stored?.history.map((entry) => entry.to)).toEqual(['processing']);
+    expect(
+      watcher.log.entries.some((entry) => entry.message === 'Ignored a status that went backwards'),
+    ).toBe(true);
+  });
+
+  it('backs a job off after transient errors and counts them by kind', async () => {
+    const jobId = await watcher.createAndTrack(plan('completed', 10));
+    watcher.simulator.injectFault(jobId, { kind: 'http', status: 500 });
+    expect(await watcher.tick()).toMatchObject({ checked: 1, errors: { server_error: 1 } });
+    const stored = await watcher.store.get(jobId);
+    expect(stored?.consecutiveErrors).toBe(1);
+    expect(stored?.lastError?.kind).toBe('server_error');
+    const delay = Date.parse(stored?.nextCheckAt ?? '') - watcher.clock.now().getTime();
+    expect(delay).toBeGreaterThanOrEqual(30_000);
+    expect(delay).toBeLessThanOrEqual(60_000);
+  });
+
+  it('stops starting checks before the deadline and leaves the rest due for the next tick', async () => {
+    const jobs: string[] = [];
+    for (let index = 0; index < 8; index += 1) jobs.push(await watcher.createAndTrack(plan('completed', 10)));
+    const real = watcher.deps.statusApi;
+    // Each request "takes" five seconds of the clock the deadline is measured on.
+    const slowApi: StatusApi = {
+      getJobStatus: async (jobId, options) => {
+        const document = await real.getJobStatus(jobId, options);
+        watcher.clock.advance(5_000);
+        return document;
+      },
+    };
+    const start = watcher.clock.now();
+    // Timeout 2 s + 2 s reserve: a check starts only while at least 4 s remain.
+    const summary = await watcher.tick(
+      { statusApi: slowApi, policy: { ...watcher.deps.policy, concurrency: 1 } },
+      new Date(start.getTime() + 20_000),
+    );
+    expect(summary).toMatchObject({ checked: 4, halted: 'deadline' });
+
+    const next = await watcher.tick({}, null);
+    expect(next.checked).toBe(4);
+    expect(watcher.simulator.requests).toHaveLength(8);
+  });
+
+  it('fails the tick loudly when the store is unavailable, after doing what it could', async () => {
+    await watcher.createAndTrack(plan('completed', 10));
+    class ThrottledStore extends DynamoDbJobStore {
+      override applyUpdate(): Promise<never> {
+        return Promise.reject(new Error('ProvisionedThroughputExceededException'));
+      }
+    }
+    const broken = new ThrottledStore(documentClient(watcher.clients.dynamoDb), watcher.tableName);
+    const error = await watcher.tick({ jobs: broken }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TickIncompleteError);
+    expect((error as TickIncompleteError).summary).toMatchObject({ checked: 1, errors: { internal: 1 } });
+    // The job stays due: nothing was recorded.
+    expect((await watcher.tick()).checked).toBe(1);
+  });
+});

@@ -1,0 +1,160 @@
+import { DeleteTopicCommand } from '@aws-sdk/client-sns';
+import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
+import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { SnsNotifier } from '../../functions/core/adapters/sns-notifier.js';
+import type { Log } from '../../functions/core/ports.js';
+import {
+  runPollTick,
+  type PollTickDeps,
+  type TickPolicy,
+  type TickSummary,
+} from '../../functions/core/use-cases/poll-tick.js';
+import { trackJob } from '../../functions/core/use-cases/track-job.js';
+import { documentClient } from '../../functions/core/wiring.js';
+import { seededRandom } from '../../local/random.js';
+import { CompanyEnrichSimulator, type SimulatedJobPlan } from '../../local/simulator/index.js';
+import {
+  createJobsTable,
+  createTopic,
+  drainQueue,
+  motoClients,
+  subscribeQueue,
+  uniqueName,
+  type SnsEnvelope,
+} from './emulators.js';
+import { FakeClock } from './fake-clock.js';
+
+export const API_KEY = 'ce_test_key_never_logged_42';
+export const MINUTE = 60_000;
+
+/** Production defaults for a one-minute schedule, with a short request timeout for tests. */
+export const TEST_POLICY: TickPolicy = {
+  pollIntervalMs: MINUTE,
+  maxBackoffMs: 30 * MINUTE,
+  notFoundLimit: 3,
+  notificationLeaseMs: 5 * MINUTE,
+  retentionMs: 90 * 86_400_000,
+  concurrency: 4,
+  pageSize: 7,
+  requestTimeoutMs: 2_000,
+};
+
+/** A log that remembers what was logged, so tests can assert on it (and on what was not). */
+export class RecordingLog implements Log {
+  readonly entries: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
+  private record(level: string, message: string, attributes: Record<string, unknown>[]): void {
+    this.entries.push({
+      level,
+      message,
+      attributes: Object.assign({}, ...attributes) as Record<string, unknown>,
+    });
+  }
+  debug(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.record('debug', message, attributes);
+  }
+  info(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.record('info', message, attributes);
+  }
+  warn(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.record('warn', message, attributes);
+  }
+  error(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.record('error', message, attributes);
+  }
+}
+
+/**
+ * A whole watcher on real emulators: jobs table and topic in moto, an SQS queue subscribed to
+ * the topic (what a subscriber receives), and the CompanyEnrich simulator on loopback, all
+ * driven by one fake clock that the test advances tick by tick.
+ */
+export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed?: number } = {}) {
+  const clients = motoClients();
+  const clock = new FakeClock('2026-11-29T10:00:00.000Z');
+  const simulator = new CompanyEnrichSimulator({
+    apiKey: API_KEY,
+    clock: () => clock.now(),
+    seed: options.seed ?? 11,
+  });
+  const { url } = await simulator.start();
+  const tableName = await createJobsTable(clients.dynamoDb);
+  const topicName = uniqueName('notifications');
+  let topicArn = await createTopic(clients.sns, topicName);
+  let queueUrl = await subscribeQueue(clients, topicArn);
+  const store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
+  const log = new RecordingLog();
+  const policy = { ...TEST_POLICY, ...options.policy };
+  const deps: PollTickDeps = {
+    jobs: store,
+    watcherState: store,
+    statusApi: new CompanyEnrichStatusApi({
+      baseUrl: url,
+      apiKeys: new StaticApiKey(API_KEY),
+      timeoutMs: policy.requestTimeoutMs,
+      retryDelayMs: 5,
+    }),
+    notifier: new SnsNotifier(clients.sns, { subscribers: topicArn, operators: topicArn }),
+    log,
+    clock,
+    random: seededRandom(options.seed ?? 11),
+    policy,
+  };
+  const delivered: SnsEnvelope[] = [];
+
+  return {
+    clients,
+    clock,
+    simulator,
+    store,
+    log,
+    deps,
+    tableName,
+    get topicArn() {
+      return topicArn;
+    },
+    /** Creates a job in the simulator (created now) and tracks it. */
+    async createAndTrack(
+      plan: Omit<SimulatedJobPlan, 'createdAt'>,
+      label: string | null = null,
+    ): Promise<string> {
+      const jobId = simulator.createJob({ ...plan, createdAt: clock.now() });
+      await trackJob({ jobs: store, clock }, { jobId, label, metadata: { suite: 'watcher' } });
+      return jobId;
+    },
+    /** Runs one tick at the clock's current time, as the schedule would. */
+    tick(overrides: Partial<PollTickDeps> = {}, deadline: Date | null = null): Promise<TickSummary> {
+      return runPollTick({ ...deps, ...overrides }, { now: clock.now(), deadline });
+    },
+    /** Advances the clock by `ms`, then runs a tick. */
+    async tickAfter(ms: number): Promise<TickSummary> {
+      clock.advance(ms);
+      return runPollTick(deps, { now: clock.now(), deadline: null });
+    },
+    /** Everything the SQS subscriber has received so far (accumulated across calls). */
+    async delivered(): Promise<SnsEnvelope[]> {
+      delivered.push(...(await drainQueue(clients.sqs, queueUrl)));
+      return [...delivered];
+    },
+    /** Deletes the topic so publishing fails, as during an SNS outage or a misconfiguration. */
+    async breakTopic(): Promise<void> {
+      delivered.push(...(await drainQueue(clients.sqs, queueUrl)));
+      await clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
+    },
+    /** Re-creates the topic (same name, so the same ARN) and its subscriber. */
+    async repairTopic(): Promise<void> {
+      topicArn = await createTopic(clients.sns, topicName);
+      queueUrl = await subscribeQueue(clients, topicArn);
+    },
+    async stop(): Promise<void> {
+      await simulator.stop();
+    },
+  };
+}
+
+export type Watcher = Awaited<ReturnType<typeof startWatcher>>;
+
+/** The JSON event inside an SNS envelope. */
+export function eventOf(envelope: SnsEnvelope): Record<string, unknown> {
+  return JSON.parse(envelope.Message) as Record<string, unknown>;
+}
