@@ -153,7 +153,9 @@ describe('poll handler, end to end', () => {
       const job = await store.get(jobId);
       const mine = events.filter(({ event }) => event.job_id === jobId);
       expect(mine, `notifications for job ${index}`).toHaveLength(1);
-      const { envelope, event } = mine[0] ?? { envelope: undefined, event: {} };
+      const [only] = mine;
+      if (!only) continue;
+      const { envelope, event } = only;
 
       if (jobId === missing) {
         expect(job?.status).toBe('not_found');
