@@ -174,8 +174,8 @@ describe('poll handler, end to end', () => {
         metadata: { batch: String(index) },
         job: expected,
       });
-      expect(envelope?.MessageAttributes?.status?.Value).toBe(outcome);
-      expect(envelope?.Subject).toMatch(
+      expect(envelope.MessageAttributes?.status?.Value).toBe(outcome);
+      expect(envelope.Subject).toMatch(
         outcome === 'completed' ? /^Job completed: Batch \d+ - / : /^Job failed: Batch \d+$/,
       );
 
