@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import type { NotificationChannel } from './domain/notification-channel.js';
 import type { TickPolicy } from './use-cases/poll-tick.js';
 
 /** Where the CompanyEnrich API key comes from. The value itself is never part of the config. */
@@ -10,10 +11,11 @@ export type ApiKeySource =
 export interface WatcherConfig {
   /** The DynamoDB table of tracked jobs; null means "use the local run's embedded store" (CLI only). */
   jobsTableName: string | null;
-  /** SNS topic for job notifications; null means "no SNS" (local run and CLI only). */
-  notificationsTopicArn: string | null;
-  /** SNS topic for operator alerts; defaults to the notifications topic. */
-  operatorTopicArn: string | null;
+  /**
+   * The SNS topic of each notification channel (JSON events, email, SMS). A channel without a
+   * topic is not published to; none at all means "no SNS" (local run and CLI only).
+   */
+  topics: Partial<Record<NotificationChannel, string>>;
   apiBaseUrl: string;
   /** null: no key configured (the local run then uses its simulator). */
   apiKeySource: ApiKeySource | null;
@@ -71,8 +73,9 @@ const environmentSchema = z.object({
     TABLE_NAME,
     'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)',
   ),
-  NOTIFICATIONS_TOPIC_ARN: optionalText('NOTIFICATIONS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
-  OPERATOR_TOPIC_ARN: optionalText('OPERATOR_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  EVENTS_TOPIC_ARN: optionalText('EVENTS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  EMAIL_TOPIC_ARN: optionalText('EMAIL_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  SMS_TOPIC_ARN: optionalText('SMS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   COMPANYENRICH_API_URL: z
     .string()
     .optional()
@@ -139,8 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
   const vars = parsed.data;
   const problems: string[] = [];
   if (requirements.table && !vars.JOBS_TABLE_NAME) problems.push('JOBS_TABLE_NAME is required');
-  if (requirements.topic && !vars.NOTIFICATIONS_TOPIC_ARN)
-    problems.push('NOTIFICATIONS_TOPIC_ARN is required');
+  if (requirements.topic && !vars.EVENTS_TOPIC_ARN) problems.push('EVENTS_TOPIC_ARN is required');
   if (vars.COMPANYENRICH_API_KEY_SECRET_ARN && vars.COMPANYENRICH_API_KEY) {
     problems.push('set only one of COMPANYENRICH_API_KEY_SECRET_ARN and COMPANYENRICH_API_KEY');
   }
@@ -157,8 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
       : null;
   return {
     jobsTableName: vars.JOBS_TABLE_NAME,
-    notificationsTopicArn: vars.NOTIFICATIONS_TOPIC_ARN,
-    operatorTopicArn: vars.OPERATOR_TOPIC_ARN ?? vars.NOTIFICATIONS_TOPIC_ARN,
+    topics: {
+      ...(vars.EVENTS_TOPIC_ARN ? { events: vars.EVENTS_TOPIC_ARN } : {}),
+      ...(vars.EMAIL_TOPIC_ARN ? { email: vars.EMAIL_TOPIC_ARN } : {}),
+      ...(vars.SMS_TOPIC_ARN ? { sms: vars.SMS_TOPIC_ARN } : {}),
+    },
     apiBaseUrl: vars.COMPANYENRICH_API_URL,
     apiKeySource,
     apiKeyCacheSeconds: vars.API_KEY_CACHE_SECONDS,
@@ -176,11 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
   };
 }
 
-/** The configuration of the deployed poll function: table, topic and key source are guaranteed. */
+/** The configuration of the deployed poll function: table, events topic and key source are guaranteed. */
 export interface PollFunctionConfig extends WatcherConfig {
   jobsTableName: string;
-  notificationsTopicArn: string;
-  operatorTopicArn: string;
+  topics: Partial<Record<NotificationChannel, string>> & { events: string };
   apiKeySource: ApiKeySource;
 }
 
@@ -191,9 +195,10 @@ export interface PollFunctionConfig extends WatcherConfig {
  */
 export function loadPollFunctionConfig(env: NodeJS.ProcessEnv): PollFunctionConfig {
   const config = loadConfig(env, { table: true, topic: true, apiKey: true });
-  const { jobsTableName, notificationsTopicArn, operatorTopicArn, apiKeySource } = config;
-  if (!jobsTableName || !notificationsTopicArn || !operatorTopicArn || !apiKeySource) {
-    throw new ConfigError('Invalid configuration: table, topic and API key source are required');
+  const { jobsTableName, topics, apiKeySource } = config;
+  const events = topics.events;
+  if (!jobsTableName || !events || !apiKeySource) {
+    throw new ConfigError('Invalid configuration: table, events topic and API key source are required');
   }
-  return { ...config, jobsTableName, notificationsTopicArn, operatorTopicArn, apiKeySource };
+  return { ...config, jobsTableName, topics: { ...topics, events }, apiKeySource };
 }

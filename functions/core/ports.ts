@@ -3,9 +3,10 @@
  * adapter. Tests inject emulator-backed adapters or fakes; the Lambda and the CLI wire defaults.
  */
 import type { JobUpdate } from './domain/check-decision.js';
-import type { JobSnapshot, TrackedJob } from './domain/job.js';
+import type { JobSnapshot, NotificationReceipt, TrackedJob } from './domain/job.js';
 import type { JobStatus } from './domain/job-status.js';
 import type { RenderedNotification } from './domain/notification.js';
+import type { NotificationChannel } from './domain/notification-channel.js';
 import type { WatcherState, WatcherStateFields } from './domain/watcher-state.js';
 
 /** Wall-clock time. Injected so tests and replays control it. */
@@ -44,10 +45,12 @@ export interface JobStore {
    * Records that the owed notification went out and stops watching the job.
    * Throws `ConcurrentUpdateError` if that notification is no longer owed.
    */
-  settleOwedNotification(
-    job: TrackedJob,
-    receipt: { eventId: string; messageId: string; publishedAt: string },
-  ): Promise<void>;
+  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void>;
+  /**
+   * Records the channels an owed notification reached when others failed, so the retry sends
+   * only the rest. Throws `ConcurrentUpdateError` if that notification is no longer owed.
+   */
+  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void>;
 }
 
 /** The account-wide watcher state (incidents, API pause). */
@@ -66,12 +69,11 @@ export interface StatusApi {
   getJobStatus(jobId: string, options: { signal: AbortSignal }): Promise<JobSnapshot>;
 }
 
-/** Who a notification is for: job subscribers, or the operators of the watcher itself. */
-export type Audience = 'subscribers' | 'operators';
-
-/** Delivers rendered notifications (SNS in AWS, the terminal in the local run). */
+/** Delivers rendered notifications (SNS in AWS, the terminal in the local run), one channel at a time. */
 export interface Notifier {
-  publish(notification: RenderedNotification, audience: Audience): Promise<{ messageId: string }>;
+  /** The channels this notifier delivers to; a notification is done when all of them have it. */
+  readonly channels: readonly NotificationChannel[];
+  publish(notification: RenderedNotification, channel: NotificationChannel): Promise<{ messageId: string }>;
 }
 
 /** Structured logging: fixed messages, context in the attributes. Satisfied by Powertools Logger. */

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
 import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
@@ -21,8 +23,16 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
  * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, ...), so the same
  * code runs against AWS, moto or dynalite. Create once per process and reuse.
  */
-export function createAwsClients(): { dynamoDb: DynamoDBClient; sns: SNSClient } {
-  return { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
+export function createAwsClients(): {
+  dynamoDb: DynamoDBClient;
+  sns: SNSClient;
+  secretsManager: SecretsManagerClient;
+} {
+  return {
+    dynamoDb: new DynamoDBClient({}),
+    sns: new SNSClient({}),
+    secretsManager: new SecretsManagerClient({}),
+  };
 }
 
 /** The key provider for a configured source; the env is read here so the key never enters the config object. */
@@ -30,8 +40,12 @@ export function createApiKeyProvider(
   source: ApiKeySource,
   env: NodeJS.ProcessEnv,
   cacheSeconds: number,
+  secretsManager?: SecretsManagerClient,
 ): ApiKeyProvider {
-  if (source.kind === 'secret') return new SecretsManagerApiKey(source.secretId, cacheSeconds);
+  if (source.kind === 'secret') {
+    const provider = new SecretsProvider(secretsManager ? { awsSdkV3Client: secretsManager } : {});
+    return new SecretsManagerApiKey(source.secretId, cacheSeconds, provider);
+  }
   const key = env[source.variable]?.trim();
   if (!key) throw new ConfigError(`${source.variable} is empty`);
   return new StaticApiKey(key);
@@ -51,12 +65,12 @@ export function createJobStore(client: DynamoDBClient, tableName: string): Dynam
   return new DynamoDbJobStore(documentClient(client), tableName);
 }
 
-/** The SNS notifier for the configured topics (operator alerts fall back to the notifications topic). */
+/** The SNS notifier for the configured channel topics. */
 export function createSnsNotifier(client: SNSClient, config: WatcherConfig): SnsNotifier {
-  if (!config.notificationsTopicArn)
-    throw new ConfigError('NOTIFICATIONS_TOPIC_ARN is required to publish to SNS');
-  return new SnsNotifier(client, {
-    subscribers: config.notificationsTopicArn,
-    operators: config.operatorTopicArn ?? config.notificationsTopicArn,
-  });
+  if (Object.keys(config.topics).length === 0) {
+    throw new ConfigError(
+      'Set EVENTS_TOPIC_ARN (and optionally EMAIL_TOPIC_ARN, SMS_TOPIC_ARN) to publish to SNS',
+    );
+  }
+  return new SnsNotifier(client, config.topics);
 }

@@ -13,14 +13,21 @@ import { makeHandler } from './make-handler.js';
 
 // Everything below runs once per container (cold start): a bad variable fails the init with its name.
 const config = loadPollFunctionConfig(process.env);
-const logger = new Logger({ serviceName: 'enrich-job-watch' });
-const metrics = new Metrics({ namespace: 'EnrichJobWatch', serviceName: 'enrich-job-watch' });
-const tracer = new Tracer({ serviceName: 'enrich-job-watch' });
+// Service name, namespace and log level come from the POWERTOOLS_* variables the stack sets.
+const logger = new Logger();
+const metrics = new Metrics();
+const tracer = new Tracer();
 const clients = createAwsClients();
 tracer.captureAWSv3Client(clients.dynamoDb);
 tracer.captureAWSv3Client(clients.sns);
+tracer.captureAWSv3Client(clients.secretsManager);
 const store = createJobStore(clients.dynamoDb, config.jobsTableName);
-const apiKeys = createApiKeyProvider(config.apiKeySource, process.env, config.apiKeyCacheSeconds);
+const apiKeys = createApiKeyProvider(
+  config.apiKeySource,
+  process.env,
+  config.apiKeyCacheSeconds,
+  clients.secretsManager,
+);
 
 /** The scheduled poll Lambda: one tick per EventBridge invocation. */
 export const handler = makeHandler({

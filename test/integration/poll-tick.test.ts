@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerApiKey } from '../../functions/core/adapters/api-key.js';
+import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
 import type { StatusApi } from '../../functions/core/ports.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { TickIncompleteError } from '../../functions/core/use-cases/poll-tick.js';
 import type { SimulatedJobPlan } from '../../local/simulator/index.js';
+import { uniqueName } from '../support/emulators.js';
 import { API_KEY, eventOf, MINUTE, startWatcher, type Watcher } from '../support/watcher-harness.js';
 
 function plan(
@@ -101,6 +106,41 @@ describe('poll tick', () => {
     expect(JSON.stringify(watcher.log.entries)).not.toContain(API_KEY);
   });
 
+  it('alerts once when the API key cannot be read, sends nothing, and recovers once the secret is set', async () => {
+    await watcher.createAndTrack(plan('completed', 10));
+    const secretName = uniqueName('missing-api-key');
+    const statusApi = new CompanyEnrichStatusApi({
+      baseUrl: watcher.simulatorUrl,
+      apiKeys: new SecretsManagerApiKey(
+        secretName,
+        0,
+        new SecretsProvider({ awsSdkV3Client: watcher.clients.secretsManager }),
+      ),
+      timeoutMs: 2_000,
+    });
+
+    expect(await watcher.tick({ statusApi })).toMatchObject({ halted: 'api_key_unavailable', alerts: 1 });
+    expect(await watcher.tickAfter(MINUTE, { statusApi })).toMatchObject({
+      halted: 'api_key_unavailable',
+      alerts: 0,
+    });
+    expect(watcher.simulator.requests).toHaveLength(0);
+
+    await watcher.clients.secretsManager.send(
+      new CreateSecretCommand({ Name: secretName, SecretString: JSON.stringify({ apiKey: API_KEY }) }),
+    );
+    expect(await watcher.tickAfter(MINUTE, { statusApi })).toMatchObject({
+      halted: null,
+      checked: 1,
+      alerts: 1,
+    });
+    const alerts = (await watcher.delivered()).map(eventOf);
+    expect(alerts.map((alert) => alert.event_type)).toEqual([
+      'watcher.api_key_unavailable',
+      'watcher.recovered',
+    ]);
+  });
+
   it('treats a 402 as its own incident', async () => {
     await watcher.createAndTrack(plan('completed'));
     watcher.simulator.setAccountState('payment_required');
@@ -194,7 +234,40 @@ describe('poll tick', () => {
     expect(delivered.map((envelope) => eventOf(envelope).event_id)).toEqual([`${jobId}:completed`]);
     const stored = await watcher.store.get(jobId);
     expect(stored?.notificationOwed).toBeNull();
-    expect(stored?.lastNotification?.messageId).toBe(delivered[0]?.MessageId);
+    expect(stored?.lastNotification?.messageIds.events).toBe(delivered[0]?.MessageId);
+  });
+
+  it('after a partial failure, resends only the channels that missed the notification', async () => {
+    const jobId = await watcher.createAndTrack(plan('failed', 1), 'Partial');
+    watcher.clock.advance(3 * MINUTE);
+    await watcher.breakTopic('email');
+
+    expect(await watcher.tick()).toMatchObject({
+      transitions: 1,
+      notified: 0,
+      errors: { publish_failed: 1 },
+    });
+    expect((await watcher.store.get(jobId))?.notificationOwed?.deliveredChannels.sort()).toEqual([
+      'events',
+      'sms',
+    ]);
+
+    await watcher.repairTopic('email');
+    expect(await watcher.tickAfter(6 * MINUTE)).toMatchObject({ notified: 1 });
+    await watcher.tickAfter(10 * MINUTE);
+
+    // One copy per channel, no more: the retry skipped the channels that already had it.
+    for (const channel of ['events', 'email', 'sms'] as const) {
+      expect(await watcher.deliveredOn(channel), channel).toHaveLength(1);
+    }
+    const [email] = await watcher.deliveredOn('email');
+    expect(email?.Subject).toBe('Job failed: Partial');
+    expect(email?.Message).toContain('Reason:');
+    const [sms] = await watcher.deliveredOn('sms');
+    expect(sms?.Message.length).toBeLessThanOrEqual(140);
+    expect(sms?.MessageAttributes?.event_type?.Value).toBe('job.failed');
+    const stored = await watcher.store.get(jobId);
+    expect(Object.keys(stored?.lastNotification?.messageIds ?? {})).toEqual(['email']);
   });
 
   it('retries an operator alert whose publish failed, once its lease runs out', async () => {

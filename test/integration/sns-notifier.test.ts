@@ -2,10 +2,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SnsNotifier } from '../../functions/core/adapters/sns-notifier.js';
 import type { OwedNotification, TrackedJob } from '../../functions/core/domain/job.js';
 import { renderJobNotification, renderWatcherAlert } from '../../functions/core/domain/notification.js';
+import { ALL_CHANNELS, type NotificationChannel } from '../../functions/core/domain/notification-channel.js';
 import { snapshot, trackedJob } from '../support/builders.js';
-import { createTopic, drainQueue, motoClients, subscribeQueue } from '../support/emulators.js';
+import {
+  createTopic,
+  drainQueue,
+  motoClients,
+  subscribeQueue,
+  type SnsEnvelope,
+} from '../support/emulators.js';
 
 const clients = motoClients();
+const watchedJob = '11111111-2222-4333-8444-555555555555';
+const otherJob = '66666666-7777-4888-9999-000000000000';
 
 function terminal(
   jobId: string,
@@ -14,7 +23,11 @@ function terminal(
   const job = trackedJob({
     jobId,
     status,
-    snapshot: snapshot({ job_id: jobId, status, error_message: status === 'failed' ? 'boom' : null }),
+    snapshot: snapshot({
+      job_id: jobId,
+      status,
+      error_message: status === 'failed' ? 'Provider outage' : null,
+    }),
   });
   return {
     job,
@@ -23,53 +36,59 @@ function terminal(
       status,
       previousStatus: 'processing',
       detectedAt: '2026-11-29T10:05:00.000Z',
+      deliveredChannels: [],
     },
   };
 }
 
+/**
+ * Every channel's topic gets an unfiltered SQS subscriber (it receives what an email, SMS or
+ * automation subscriber of that topic would receive) and filtered ones, on moto.
+ */
 describe('SnsNotifier against moto', () => {
-  let topicArn: string;
-  let everything: string;
+  const topics = {} as Record<NotificationChannel, string>;
+  const everything = {} as Record<NotificationChannel, string>;
   let failedOnly: string;
   let jobEventsOnly: string;
   let oneJob: string;
-  let notifier: SnsNotifier;
-  const watchedJob = '11111111-2222-4333-8444-555555555555';
-  const otherJob = '66666666-7777-4888-9999-000000000000';
+  let failedEmailsOnly: string;
 
   beforeAll(async () => {
-    topicArn = await createTopic(clients.sns);
-    everything = await subscribeQueue(clients, topicArn);
-    failedOnly = await subscribeQueue(clients, topicArn, { filterPolicy: { status: ['failed'] } });
-    jobEventsOnly = await subscribeQueue(clients, topicArn, {
+    for (const channel of ALL_CHANNELS) {
+      topics[channel] = await createTopic(clients.sns);
+      everything[channel] = await subscribeQueue(clients, topics[channel]);
+    }
+    failedOnly = await subscribeQueue(clients, topics.events, { filterPolicy: { status: ['failed'] } });
+    jobEventsOnly = await subscribeQueue(clients, topics.events, {
       filterPolicy: { event_type: [{ prefix: 'job.' }] },
     });
-    oneJob = await subscribeQueue(clients, topicArn, { filterPolicy: { job_id: [watchedJob] } });
-    notifier = new SnsNotifier(clients.sns, { subscribers: topicArn, operators: topicArn });
+    oneJob = await subscribeQueue(clients, topics.events, { filterPolicy: { job_id: [watchedJob] } });
+    failedEmailsOnly = await subscribeQueue(clients, topics.email, { filterPolicy: { status: ['failed'] } });
 
-    for (const [jobId, status] of [
-      [watchedJob, 'completed'],
-      [otherJob, 'failed'],
-    ] as const) {
-      const { job, owed } = terminal(jobId, status);
-      await notifier.publish(renderJobNotification(job, owed), 'subscribers');
-    }
-    await notifier.publish(
+    const notifier = new SnsNotifier(clients.sns, topics);
+    expect([...notifier.channels].sort()).toEqual(['email', 'events', 'sms']);
+    const notifications = [
+      renderJobNotification(terminal(watchedJob, 'completed').job, terminal(watchedJob, 'completed').owed),
+      renderJobNotification(terminal(otherJob, 'failed').job, terminal(otherJob, 'failed').owed),
       renderWatcherAlert(
         { kind: 'unauthorized', openedAt: '2026-11-29T10:00:00.000Z' },
         'opened',
         '2026-11-29T10:00:00.000Z',
       ),
-      'operators',
-    );
+    ];
+    for (const notification of notifications) {
+      for (const channel of ALL_CHANNELS) await notifier.publish(notification, channel);
+    }
   });
 
-  it('delivers the versioned JSON event, with the email subject, to an SQS subscriber', async () => {
-    const delivered = await drainQueue(clients.sqs, everything);
+  function byJob(envelopes: SnsEnvelope[], jobId: string): SnsEnvelope | undefined {
+    return envelopes.find((envelope) => envelope.MessageAttributes?.job_id?.Value === jobId);
+  }
+
+  it('gives automation the versioned JSON event', async () => {
+    const delivered = await drainQueue(clients.sqs, everything.events);
     expect(delivered).toHaveLength(3);
-    const completed = delivered.find((envelope) => envelope.MessageAttributes?.job_id?.Value === watchedJob);
-    expect(completed?.Subject).toBe('Job completed: Q4 leads - 4,000 of 10,000 domains enriched');
-    expect(JSON.parse(completed?.Message ?? '{}')).toMatchObject({
+    expect(JSON.parse(byJob(delivered, watchedJob)?.Message ?? '{}')).toMatchObject({
       schema_version: 1,
       event_id: `${watchedJob}:completed`,
       event_type: 'job.completed',
@@ -80,11 +99,29 @@ describe('SnsNotifier against moto', () => {
     });
   });
 
-  it('lets a subscription filter on status', async () => {
-    const delivered = await drainQueue(clients.sqs, failedOnly);
-    expect(delivered.map((envelope) => JSON.parse(envelope.Message) as { event_id: string })).toEqual([
-      expect.objectContaining({ event_id: `${otherJob}:failed` }),
-    ]);
+  it('gives email subscribers a subject and a readable body', async () => {
+    const delivered = await drainQueue(clients.sqs, everything.email);
+    const failed = byJob(delivered, otherJob);
+    expect(failed?.Subject).toBe('Job failed: Q4 leads');
+    expect(failed?.Message).toContain('CompanyEnrich bulk job failed.');
+    expect(failed?.Message).toContain('Reason:          Provider outage');
+    expect(() => JSON.parse(failed?.Message ?? '') as unknown).toThrow();
+  });
+
+  it('gives SMS subscribers one short text', async () => {
+    const delivered = await drainQueue(clients.sqs, everything.sms);
+    expect(delivered).toHaveLength(3);
+    expect(byJob(delivered, otherJob)?.Message).toBe('enrich-job-watch: Q4 leads failed. Provider outage');
+    for (const envelope of delivered) expect(envelope.Message.length).toBeLessThanOrEqual(140);
+  });
+
+  it('lets a subscription filter on status, on any channel', async () => {
+    const events = await drainQueue(clients.sqs, failedOnly);
+    expect(events.map((envelope) => (JSON.parse(envelope.Message) as { event_id: string }).event_id)).toEqual(
+      [`${otherJob}:failed`],
+    );
+    const emails = await drainQueue(clients.sqs, failedEmailsOnly);
+    expect(emails.map((envelope) => envelope.Subject)).toEqual(['Job failed: Q4 leads']);
   });
 
   it('lets a subscription filter on event_type, keeping operator alerts out', async () => {
@@ -97,5 +134,14 @@ describe('SnsNotifier against moto', () => {
     const delivered = await drainQueue(clients.sqs, oneJob);
     expect(delivered).toHaveLength(1);
     expect(delivered[0]?.MessageAttributes?.job_id?.Value).toBe(watchedJob);
+  });
+
+  it('refuses a channel that has no topic', async () => {
+    const eventsOnly = new SnsNotifier(clients.sns, { events: topics.events });
+    expect(eventsOnly.channels).toEqual(['events']);
+    const alert = renderWatcherAlert({ kind: 'payment_required', openedAt: 'x' }, 'opened', 'x');
+    await expect(eventsOnly.publish(alert, 'sms')).rejects.toThrow(
+      /No topic is configured for the sms channel/,
+    );
   });
 });

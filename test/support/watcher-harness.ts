@@ -3,6 +3,7 @@ import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
 import { SnsNotifier } from '../../functions/core/adapters/sns-notifier.js';
+import { ALL_CHANNELS, type NotificationChannel } from '../../functions/core/domain/notification-channel.js';
 import type { Log } from '../../functions/core/ports.js';
 import {
   runPollTick,
@@ -79,9 +80,16 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
   });
   const { url } = await simulator.start();
   const tableName = await createJobsTable(clients.dynamoDb);
-  const topicName = uniqueName('notifications');
-  let topicArn = await createTopic(clients.sns, topicName);
-  let queueUrl = await subscribeQueue(clients, topicArn);
+  // One topic per channel, each with an SQS queue that receives exactly what a subscriber would.
+  const topicNames = Object.fromEntries(
+    ALL_CHANNELS.map((channel) => [channel, uniqueName(channel)]),
+  ) as Record<NotificationChannel, string>;
+  const topics = {} as Record<NotificationChannel, string>;
+  const queues = {} as Record<NotificationChannel, string>;
+  for (const channel of ALL_CHANNELS) {
+    topics[channel] = await createTopic(clients.sns, topicNames[channel]);
+    queues[channel] = await subscribeQueue(clients, topics[channel]);
+  }
   const store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
   const log = new RecordingLog();
   const policy = { ...TEST_POLICY, ...options.policy };
@@ -94,13 +102,17 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
       timeoutMs: policy.requestTimeoutMs,
       retryDelayMs: 5,
     }),
-    notifier: new SnsNotifier(clients.sns, { subscribers: topicArn, operators: topicArn }),
+    notifier: new SnsNotifier(clients.sns, topics),
     log,
     clock,
     random: seededRandom(options.seed ?? 11),
     policy,
   };
-  const delivered: SnsEnvelope[] = [];
+  const delivered: Record<NotificationChannel, SnsEnvelope[]> = { events: [], email: [], sms: [] };
+  const collect = async (channel: NotificationChannel): Promise<SnsEnvelope[]> => {
+    delivered[channel].push(...(await drainQueue(clients.sqs, queues[channel])));
+    return [...delivered[channel]];
+  };
 
   return {
     clients,
@@ -110,9 +122,8 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
     log,
     deps,
     tableName,
-    get topicArn() {
-      return topicArn;
-    },
+    topics,
+    simulatorUrl: url,
     /** Creates a job in the simulator (created now) and tracks it. */
     async createAndTrack(
       plan: Omit<SimulatedJobPlan, 'createdAt'>,
@@ -127,24 +138,27 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
       return runPollTick({ ...deps, ...overrides }, { now: clock.now(), deadline });
     },
     /** Advances the clock by `ms`, then runs a tick. */
-    async tickAfter(ms: number): Promise<TickSummary> {
+    async tickAfter(ms: number, overrides: Partial<PollTickDeps> = {}): Promise<TickSummary> {
       clock.advance(ms);
-      return runPollTick(deps, { now: clock.now(), deadline: null });
+      return runPollTick({ ...deps, ...overrides }, { now: clock.now(), deadline: null });
     },
-    /** Everything the SQS subscriber has received so far (accumulated across calls). */
-    async delivered(): Promise<SnsEnvelope[]> {
-      delivered.push(...(await drainQueue(clients.sqs, queueUrl)));
-      return [...delivered];
+    /** Everything the JSON-event subscriber has received so far (accumulated across calls). */
+    delivered(): Promise<SnsEnvelope[]> {
+      return collect('events');
     },
-    /** Deletes the topic so publishing fails, as during an SNS outage or a misconfiguration. */
-    async breakTopic(): Promise<void> {
-      delivered.push(...(await drainQueue(clients.sqs, queueUrl)));
-      await clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
+    /** Everything the subscriber of one channel has received so far. */
+    deliveredOn(channel: NotificationChannel): Promise<SnsEnvelope[]> {
+      return collect(channel);
     },
-    /** Re-creates the topic (same name, so the same ARN) and its subscriber. */
-    async repairTopic(): Promise<void> {
-      topicArn = await createTopic(clients.sns, topicName);
-      queueUrl = await subscribeQueue(clients, topicArn);
+    /** Deletes a channel's topic so publishing to it fails, as in an outage or a misconfiguration. */
+    async breakTopic(channel: NotificationChannel = 'events'): Promise<void> {
+      await collect(channel);
+      await clients.sns.send(new DeleteTopicCommand({ TopicArn: topics[channel] }));
+    },
+    /** Re-creates a channel's topic (same name, so the same ARN) and its subscriber. */
+    async repairTopic(channel: NotificationChannel = 'events'): Promise<void> {
+      topics[channel] = await createTopic(clients.sns, topicNames[channel]);
+      queues[channel] = await subscribeQueue(clients, topics[channel]);
     },
     async stop(): Promise<void> {
       await simulator.stop();

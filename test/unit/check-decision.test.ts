@@ -37,6 +37,7 @@ describe('decideAfterAnswer', () => {
       status: 'completed',
       previousStatus: 'pending',
       detectedAt: NOW,
+      deliveredChannels: [],
     });
     // Stays due only until the lease runs out, in case the publish never happens.
     expect(decision.update.nextCheckAt).toBe('2026-11-29T10:10:00.000Z');

@@ -4,7 +4,7 @@ import { ConfigError } from '../../functions/core/domain/errors.js';
 
 const LAMBDA_ENV = {
   JOBS_TABLE_NAME: 'enrich-jobs',
-  NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-notifications',
+  EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-events',
   COMPANYENRICH_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:enrich-key-AbCdEf',
 };
 
@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const config = loadPollFunctionConfig(LAMBDA_ENV);
     expect(config.apiBaseUrl).toBe('https://api.companyenrich.com');
-    expect(config.operatorTopicArn).toBe(LAMBDA_ENV.NOTIFICATIONS_TOPIC_ARN);
+    expect(config.topics).toEqual({ events: LAMBDA_ENV.EVENTS_TOPIC_ARN });
     expect(config.apiKeySource).toEqual({
       kind: 'secret',
       secretId: LAMBDA_ENV.COMPANYENRICH_API_KEY_SECRET_ARN,
@@ -33,8 +33,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...LAMBDA_ENV, CHECK_CONCURRENCY: 'lots' })).toThrow(
       'CHECK_CONCURRENCY must be a whole number from 1 to 64 (got "lots")',
     );
-    expect(() => loadConfig({ ...LAMBDA_ENV, NOTIFICATIONS_TOPIC_ARN: 'my-topic' })).toThrow(
-      'NOTIFICATIONS_TOPIC_ARN must be an SNS topic ARN (got "my-topic")',
+    expect(() => loadConfig({ ...LAMBDA_ENV, SMS_TOPIC_ARN: 'my-topic' })).toThrow(
+      'SMS_TOPIC_ARN must be an SNS topic ARN (got "my-topic")',
     );
     expect(() => loadConfig({ COMPANYENRICH_API_URL: 'ftp://example.com' })).toThrow(/COMPANYENRICH_API_URL/);
   });
@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('JOBS_TABLE_NAME is required');
-    expect((error as Error).message).toContain('NOTIFICATIONS_TOPIC_ARN is required');
+    expect((error as Error).message).toContain('EVENTS_TOPIC_ARN is required');
     expect((error as Error).message).toContain('COMPANYENRICH_API_KEY_SECRET_ARN');
   });
 

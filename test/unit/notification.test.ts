@@ -33,7 +33,13 @@ function owed(
   status: OwedNotification['status'],
   previousStatus: OwedNotification['previousStatus'] = 'processing',
 ): OwedNotification {
-  return { eventId: `${JOB_ID}:${status}`, status, previousStatus, detectedAt: '2026-11-29T10:24:00.000Z' };
+  return {
+    eventId: `${JOB_ID}:${status}`,
+    status,
+    previousStatus,
+    detectedAt: '2026-11-29T10:24:00.000Z',
+    deliveredChannels: [],
+  };
 }
 
 function expectValidSubject(subject: string): void {
@@ -163,6 +169,9 @@ describe('renderWatcherAlert', () => {
     expect(renderWatcherAlert({ kind: 'payment_required', openedAt: 'x' }, 'opened', 'x').eventType).toBe(
       'watcher.payment_required',
     );
+    const missingKey = renderWatcherAlert({ kind: 'api_key_unavailable', openedAt: 'x' }, 'opened', 'x');
+    expect(missingKey.eventType).toBe('watcher.api_key_unavailable');
+    expect(missingKey.text).toContain('SetApiKeyCommand');
   });
 });
 

@@ -71,6 +71,7 @@ describe('watcher state', () => {
         incident: { kind: 'unauthorized', openedAt: NOW },
         detectedAt: NOW,
         retryAt: '2026-11-29T10:05:00.000Z',
+        deliveredChannels: [],
       },
     };
     expect(isAlertDue(state, '2026-11-29T10:04:59.000Z')).toBe(false);

@@ -1,4 +1,4 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '../domain/errors.js';
 
 /** Supplies the CompanyEnrich API key. Implementations never log or echo it. */
@@ -55,15 +55,16 @@ export class SecretsManagerApiKey implements ApiKeyProvider {
   constructor(
     private readonly secretId: string,
     private readonly maxAgeSeconds: number,
+    private readonly provider: SecretsProvider = new SecretsProvider(),
   ) {}
 
   async getKey(): Promise<string> {
     const forceFetch = this.forceFetch;
-    const value = await getSecret(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch });
+    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch });
     this.forceFetch = false;
     if (typeof value !== 'string' || value.trim() === '') {
       throw new ConfigError(
-        `The API-key secret ${this.secretId} has no string value; set it as described in docs/DEPLOY.md`,
+        `The API-key secret ${this.secretId} has no string value; store the key with the stack's SetApiKeyCommand output`,
       );
     }
     return extractApiKey(value);

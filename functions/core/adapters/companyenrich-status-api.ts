@@ -127,7 +127,18 @@ export class CompanyEnrichStatusApi implements StatusApi {
   }
 
   private async attempt(url: string, jobId: string, signal: AbortSignal): Promise<JobSnapshot> {
-    const key = await this.options.apiKeys.getKey();
+    let key: string;
+    try {
+      key = await this.options.apiKeys.getKey();
+    } catch (error) {
+      // The cause names the secret and the AWS error; neither carries the key.
+      throw new StatusApiError(
+        StatusApiErrorKind.ApiKeyUnavailable,
+        'The CompanyEnrich API key could not be read',
+        {},
+        { cause: error },
+      );
+    }
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = AbortSignal.any([signal, timeout]);
     let response: Response;

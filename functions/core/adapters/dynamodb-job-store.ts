@@ -8,17 +8,24 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { JobUpdate } from '../domain/check-decision.js';
-import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../domain/errors.js';
+import {
+  ConcurrentUpdateError,
+  isAccessProblem,
+  isStatusApiErrorKind,
+  JobAlreadyTrackedError,
+} from '../domain/errors.js';
 import type {
   Anomaly,
   HistoryEntry,
   JobSnapshot,
   LastError,
+  NotificationReceipt,
   OwedNotification,
   TrackedJob,
 } from '../domain/job.js';
 import { isJobStatus, JobStatus } from '../domain/job-status.js';
 import type { AccessIncident } from '../domain/notification.js';
+import { isNotificationChannel, type NotificationChannel } from '../domain/notification-channel.js';
 import type { OwedAlert, WatcherState, WatcherStateFields } from '../domain/watcher-state.js';
 import { INITIAL_WATCHER_STATE } from '../domain/watcher-state.js';
 import type { JobStore, NewTrackedJob, WatcherStateStore } from '../ports.js';
@@ -95,7 +102,23 @@ function owedToItem(owed: OwedNotification): Item {
     status: owed.status,
     previous_status: owed.previousStatus,
     detected_at: owed.detectedAt,
+    delivered_channels: owed.deliveredChannels,
   };
+}
+
+function channelsFromItem(value: unknown): NotificationChannel[] {
+  return Array.isArray(value) ? value.filter(isNotificationChannel) : [];
+}
+
+function receiptFromItem(value: unknown): NotificationReceipt | null {
+  if (!value || typeof value !== 'object') return null;
+  const item = value as Item;
+  const ids = (item.message_ids ?? {}) as Record<string, unknown>;
+  const messageIds: NotificationReceipt['messageIds'] = {};
+  for (const [channel, id] of Object.entries(ids)) {
+    if (isNotificationChannel(channel) && typeof id === 'string') messageIds[channel] = id;
+  }
+  return { eventId: text(item.event_id) ?? '', publishedAt: text(item.published_at) ?? '', messageIds };
 }
 
 function owedFromItem(value: unknown): OwedNotification | null {
@@ -105,13 +128,18 @@ function owedFromItem(value: unknown): OwedNotification | null {
   const previous = text(item.previous_status);
   const eventId = text(item.event_id);
   if (!eventId || !status || !previous || !isJobStatus(status) || !isJobStatus(previous)) return null;
-  return { eventId, status, previousStatus: previous, detectedAt: text(item.detected_at) ?? '' };
+  return {
+    eventId,
+    status,
+    previousStatus: previous,
+    detectedAt: text(item.detected_at) ?? '',
+    deliveredChannels: channelsFromItem(item.delivered_channels),
+  };
 }
 
 /** Maps a stored item back to the domain. Tolerant of missing attributes written by older versions. */
 export function jobFromItem(item: Item): TrackedJob {
   const status = text(item.status) ?? JobStatus.Pending;
-  const receipt = item.last_notification as Item | null | undefined;
   return {
     jobId: text(item.job_id) ?? String(item.pk).slice(JOB_KEY_PREFIX.length),
     status: isJobStatus(status) ? status : JobStatus.Pending,
@@ -126,13 +154,7 @@ export function jobFromItem(item: Item): TrackedJob {
     snapshot: (item.snapshot as JobSnapshot | null | undefined) ?? null,
     history: (item.history as HistoryEntry[] | undefined) ?? [],
     notificationOwed: owedFromItem(item.notification_owed),
-    lastNotification: receipt
-      ? {
-          eventId: text(receipt.event_id) ?? '',
-          messageId: text(receipt.message_id) ?? '',
-          publishedAt: text(receipt.published_at) ?? '',
-        }
-      : null,
+    lastNotification: receiptFromItem(item.last_notification),
     anomalyCount: count(item.anomaly_count),
     anomalies: (item.anomalies as Anomaly[] | undefined) ?? [],
     version: count(item.version),
@@ -164,6 +186,15 @@ class UpdateBuilder {
     this.names[`#${attribute}`] = attribute;
     Object.assign(this.values, values);
     this.sets.push(`#${attribute} = ${expression}`);
+    return this;
+  }
+
+  /** SET parent.child = value, for one field of a map attribute. */
+  setNested(parent: string, child: string, value: unknown): this {
+    this.names[`#${parent}`] = parent;
+    this.names[`#${child}`] = child;
+    this.values[`:${parent}_${child}`] = value;
+    this.sets.push(`#${parent}.#${child} = :${parent}_${child}`);
     return this;
   }
 
@@ -310,14 +341,11 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
     );
   }
 
-  async settleOwedNotification(
-    job: TrackedJob,
-    receipt: { eventId: string; messageId: string; publishedAt: string },
-  ): Promise<void> {
+  async settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
     const builder = new UpdateBuilder()
       .set('last_notification', {
         event_id: receipt.eventId,
-        message_id: receipt.messageId,
+        message_ids: receipt.messageIds,
         published_at: receipt.publishedAt,
       })
       .setExpression('version', '#version + :one', { ':one': 1 })
@@ -327,6 +355,19 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
       .remove('next_check_at');
     await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
       ':eventId': receipt.eventId,
+    });
+  }
+
+  async recordDeliveredChannels(
+    job: TrackedJob,
+    eventId: string,
+    channels: NotificationChannel[],
+  ): Promise<void> {
+    const builder = new UpdateBuilder()
+      .setNested('notification_owed', 'delivered_channels', channels)
+      .setExpression('version', '#version + :one', { ':one': 1 });
+    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
+      ':eventId': eventId,
     });
   }
 
@@ -359,6 +400,7 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
             opened_at: next.alertOwed.incident.openedAt,
             detected_at: next.alertOwed.detectedAt,
             retry_at: next.alertOwed.retryAt,
+            delivered_channels: next.alertOwed.deliveredChannels,
           }
         : null,
       throttled_until: next.throttledUntil,
@@ -416,8 +458,8 @@ export class DynamoDbJobStore implements JobStore, WatcherStateStore {
 function incidentFromItem(value: unknown): AccessIncident | null {
   if (!value || typeof value !== 'object') return null;
   const item = value as Item;
-  const kind = item.kind;
-  if (kind !== 'unauthorized' && kind !== 'payment_required') return null;
+  const kind = text(item.kind);
+  if (!kind || !isStatusApiErrorKind(kind) || !isAccessProblem(kind)) return null;
   return { kind, openedAt: text(item.opened_at) ?? '' };
 }
 
@@ -426,5 +468,11 @@ function alertFromItem(value: unknown): OwedAlert | null {
   if (!incident || !value) return null;
   const item = value as Item;
   const phase = item.phase === 'recovered' ? 'recovered' : 'opened';
-  return { phase, incident, detectedAt: text(item.detected_at) ?? '', retryAt: text(item.retry_at) ?? '' };
+  return {
+    phase,
+    incident,
+    detectedAt: text(item.detected_at) ?? '',
+    retryAt: text(item.retry_at) ?? '',
+    deliveredChannels: channelsFromItem(item.delivered_channels),
+  };
 }

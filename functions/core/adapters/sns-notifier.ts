@@ -1,28 +1,24 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import type { RenderedNotification } from '../domain/notification.js';
-import type { Audience, Notifier } from '../ports.js';
+import type { NotificationChannel } from '../domain/notification-channel.js';
+import type { Notifier } from '../ports.js';
 
-/**
- * The SNS `MessageStructure=json` payload: one message per protocol, so an email subscriber
- * reads prose, an SMS subscriber one short text, and automation the versioned JSON document.
- * See docs/NOTIFICATIONS.md for why this is one topic with attribute-scoped filter policies.
- */
-export function snsMessageFor(notification: RenderedNotification): string {
-  const document = JSON.stringify(notification.document);
-  return JSON.stringify({
-    default: document,
-    email: notification.text,
-    'email-json': document,
-    sms: notification.sms,
-    sqs: document,
-    lambda: document,
-    http: document,
-    https: document,
-    firehose: document,
-  });
+/** The message body for a channel: the JSON event, the email text, or the SMS text. */
+export function messageFor(notification: RenderedNotification, channel: NotificationChannel): string {
+  switch (channel) {
+    case 'events':
+      return JSON.stringify(notification.document);
+    case 'email':
+      return notification.text;
+    case 'sms':
+      return notification.sms;
+  }
 }
 
-/** String message attributes: what subscription filter policies (`event_type`, `status`, `job_id`) match. */
+/**
+ * String message attributes: what subscription filter policies (`event_type`, `status`,
+ * `job_id`) match. Three, well under the ten an SQS raw-delivery subscription accepts.
+ */
 export function snsAttributesFor(notification: RenderedNotification): Record<string, MessageAttributeValue> {
   return Object.fromEntries(
     Object.entries(notification.attributes).map(([name, value]) => [
@@ -32,20 +28,33 @@ export function snsAttributesFor(notification: RenderedNotification): Record<str
   );
 }
 
-/** Publishes rendered notifications to SNS: job events to one topic, operator alerts to another (or the same). */
+/**
+ * Publishes each channel's form of a notification to that channel's topic as a plain String
+ * message with attributes: the only shape in which SNS delivers attributes, so filter policies
+ * hold on AWS (see docs/NOTIFICATIONS.md).
+ */
 export class SnsNotifier implements Notifier {
+  readonly channels: readonly NotificationChannel[];
+
   constructor(
     private readonly client: SNSClient,
-    private readonly topics: Record<Audience, string>,
-  ) {}
+    private readonly topics: Partial<Record<NotificationChannel, string>>,
+  ) {
+    this.channels = (Object.keys(topics) as NotificationChannel[]).filter((channel) => topics[channel]);
+  }
 
-  async publish(notification: RenderedNotification, audience: Audience): Promise<{ messageId: string }> {
+  async publish(
+    notification: RenderedNotification,
+    channel: NotificationChannel,
+  ): Promise<{ messageId: string }> {
+    const topicArn = this.topics[channel];
+    if (!topicArn) throw new TypeError(`No topic is configured for the ${channel} channel`);
     const { MessageId } = await this.client.send(
       new PublishCommand({
-        TopicArn: this.topics[audience],
-        Subject: notification.subject,
-        Message: snsMessageFor(notification),
-        MessageStructure: 'json',
+        TopicArn: topicArn,
+        Message: messageFor(notification, channel),
+        // SMS ignores a subject; email shows it; the JSON envelope of other protocols carries it.
+        ...(channel === 'sms' ? {} : { Subject: notification.subject }),
         MessageAttributes: snsAttributesFor(notification),
       }),
     );

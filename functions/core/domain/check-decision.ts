@@ -101,6 +101,7 @@ function terminalFields(
       status: to,
       previousStatus: job.status,
       detectedAt: now,
+      deliveredChannels: [],
     },
     nextCheckAt: addMs(now, policy.notificationLeaseMs),
     ...(policy.retentionMs === null
@@ -231,6 +232,7 @@ export function decideAfterError(
     }
     case StatusApiErrorKind.Unauthorized:
     case StatusApiErrorKind.PaymentRequired:
+    case StatusApiErrorKind.ApiKeyUnavailable:
     case StatusApiErrorKind.Throttled:
     case StatusApiErrorKind.Aborted:
       return {

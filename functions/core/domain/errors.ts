@@ -44,6 +44,8 @@ export class ConcurrentUpdateError extends WatcherError {
 export const StatusApiErrorKind = {
   Unauthorized: 'unauthorized',
   PaymentRequired: 'payment_required',
+  /** The key itself could not be read (secret missing, empty or unreadable): no request was sent. */
+  ApiKeyUnavailable: 'api_key_unavailable',
   NotFound: 'not_found',
   Rejected: 'rejected',
   Throttled: 'throttled',
@@ -57,6 +59,11 @@ export const StatusApiErrorKind = {
 } as const;
 
 export type StatusApiErrorKind = (typeof StatusApiErrorKind)[keyof typeof StatusApiErrorKind];
+
+/** Narrows an untrusted string (a stored item) to an error kind. */
+export function isStatusApiErrorKind(value: string): value is StatusApiErrorKind {
+  return (Object.values(StatusApiErrorKind) as string[]).includes(value);
+}
 
 /** A status request that did not yield a usable document. Never carries the API key. */
 export class StatusApiError extends WatcherError {
@@ -86,7 +93,14 @@ export class ApiThrottledError extends StatusApiError {
   }
 }
 
-/** Errors that stop the whole tick: the account, not the job, is the problem. */
-export function isAccessProblem(kind: StatusApiErrorKind): kind is 'unauthorized' | 'payment_required' {
-  return kind === StatusApiErrorKind.Unauthorized || kind === StatusApiErrorKind.PaymentRequired;
+/** The account-wide access problems: each stops the tick and opens an incident with one alert. */
+export type AccessProblem = 'unauthorized' | 'payment_required' | 'api_key_unavailable';
+
+/** Errors that stop the whole tick: the account or its key, not the job, is the problem. */
+export function isAccessProblem(kind: StatusApiErrorKind): kind is AccessProblem {
+  return (
+    kind === StatusApiErrorKind.Unauthorized ||
+    kind === StatusApiErrorKind.PaymentRequired ||
+    kind === StatusApiErrorKind.ApiKeyUnavailable
+  );
 }

@@ -1,4 +1,5 @@
 import type { JobStatus } from './job-status.js';
+import type { NotificationChannel } from './notification-channel.js';
 
 /**
  * One status document as CompanyEnrich returned it, after validation.
@@ -45,6 +46,16 @@ export interface OwedNotification {
   status: JobStatus;
   previousStatus: JobStatus;
   detectedAt: string;
+  /** Channels that already have it, so a retry after a partial failure sends each channel one copy. */
+  deliveredChannels: NotificationChannel[];
+}
+
+/** Proof that a job's notification went out on every channel. */
+export interface NotificationReceipt {
+  eventId: string;
+  publishedAt: string;
+  /** SNS message id per channel. */
+  messageIds: Partial<Record<NotificationChannel, string>>;
 }
 
 /** Something the API said that the watcher could not act on, kept for the operator. */
@@ -77,7 +88,7 @@ export interface TrackedJob {
   snapshot: JobSnapshot | null;
   history: HistoryEntry[];
   notificationOwed: OwedNotification | null;
-  lastNotification: { eventId: string; publishedAt: string; messageId: string } | null;
+  lastNotification: NotificationReceipt | null;
   anomalyCount: number;
   anomalies: Anomaly[];
   /** Optimistic-concurrency counter: every write requires the version it read. */

@@ -1,4 +1,5 @@
 import type { JobSnapshot, OwedNotification, TrackedJob } from './job.js';
+import type { AccessProblem } from './errors.js';
 import { JobStatus } from './job-status.js';
 
 /** Bumped only for breaking changes to the JSON event; additive fields keep the version. */
@@ -12,6 +13,7 @@ export const EventType = {
   JobRejected: 'job.rejected',
   WatcherUnauthorized: 'watcher.unauthorized',
   WatcherPaymentRequired: 'watcher.payment_required',
+  WatcherApiKeyUnavailable: 'watcher.api_key_unavailable',
   WatcherRecovered: 'watcher.recovered',
 } as const;
 
@@ -48,7 +50,7 @@ export interface WatcherEventDocument {
   event_id: string;
   event_type: EventType;
   detected_at: string;
-  incident: { kind: 'unauthorized' | 'payment_required'; opened_at: string };
+  incident: { kind: AccessProblem; opened_at: string };
   message: string;
 }
 
@@ -231,19 +233,27 @@ export function renderJobNotification(job: TrackedJob, owed: OwedNotification): 
 
 /** An account-level incident as recorded in the watcher's state. */
 export interface AccessIncident {
-  kind: 'unauthorized' | 'payment_required';
+  kind: AccessProblem;
   openedAt: string;
 }
 
-const INCIDENT_TEXT: Record<AccessIncident['kind'], { title: string; action: string }> = {
+const INCIDENT_TEXT: Record<AccessProblem, { title: string; action: string; eventType: EventType }> = {
   unauthorized: {
     title: 'CompanyEnrich rejected the API key (401)',
     action:
       'Check the key stored in the API-key secret (or COMPANYENRICH_API_KEY). Polling resumes by itself once a request succeeds.',
+    eventType: EventType.WatcherUnauthorized,
   },
   payment_required: {
     title: 'CompanyEnrich account needs credits (402)',
     action: 'Top up the CompanyEnrich account. Polling resumes by itself once a request succeeds.',
+    eventType: EventType.WatcherPaymentRequired,
+  },
+  api_key_unavailable: {
+    title: 'The CompanyEnrich API key could not be read',
+    action:
+      'Store the key in the API-key secret (the stack output SetApiKeyCommand shows how). Polling resumes by itself once the key is readable.',
+    eventType: EventType.WatcherApiKeyUnavailable,
   },
 };
 
@@ -261,16 +271,11 @@ export function renderWatcherAlert(
   phase: 'opened' | 'recovered',
   detectedAt: string,
 ): RenderedNotification {
-  const { title, action } = INCIDENT_TEXT[incident.kind];
-  const eventType =
-    phase === 'recovered'
-      ? EventType.WatcherRecovered
-      : incident.kind === 'unauthorized'
-        ? EventType.WatcherUnauthorized
-        : EventType.WatcherPaymentRequired;
+  const { title, action, eventType: openedType } = INCIDENT_TEXT[incident.kind];
+  const eventType = phase === 'recovered' ? EventType.WatcherRecovered : openedType;
   const message =
     phase === 'recovered'
-      ? `CompanyEnrich is answering again after: ${title}. Polling has resumed.`
+      ? `Resolved: ${title}. Polling has resumed.`
       : `${title}. Polling is paused. ${action}`;
   const eventId = incidentEventId(incident, phase);
   const subject = phase === 'recovered' ? `Recovered: ${title}` : `Action needed: ${title}`;

@@ -1,5 +1,6 @@
 import { addMs, backoffDelayMs, type CadencePolicy } from './cadence.js';
 import type { AccessIncident } from './notification.js';
+import type { NotificationChannel } from './notification-channel.js';
 
 /** An operator alert recorded as owed before it is published, so a failed publish is retried. */
 export interface OwedAlert {
@@ -11,6 +12,8 @@ export interface OwedAlert {
    * any tick may. So a crash between recording and publishing delays the alert, never loses it.
    */
   retryAt: string;
+  /** Channels that already have it (see `OwedNotification.deliveredChannels`). */
+  deliveredChannels: NotificationChannel[];
 }
 
 /**
@@ -72,7 +75,13 @@ export function afterAccessDenied(
   return {
     ...fieldsOf(state),
     accessIncident: incident,
-    alertOwed: { phase: 'opened', incident, detectedAt: now, retryAt: addMs(now, alertLeaseMs) },
+    alertOwed: {
+      phase: 'opened',
+      incident,
+      detectedAt: now,
+      retryAt: addMs(now, alertLeaseMs),
+      deliveredChannels: [],
+    },
   };
 }
 
@@ -92,6 +101,7 @@ export function afterApiAnswered(
           incident: state.accessIncident,
           detectedAt: now,
           retryAt: addMs(now, alertLeaseMs),
+          deliveredChannels: [],
         }
       : state.alertOwed,
     throttleStreak: 0,

@@ -10,6 +10,7 @@ import {
 import {
   ApiThrottledError,
   ConcurrentUpdateError,
+  type AccessProblem,
   isAccessProblem,
   StatusApiError,
   StatusApiErrorKind,
@@ -17,7 +18,12 @@ import {
 } from '../domain/errors.js';
 import type { OwedNotification, TrackedJob } from '../domain/job.js';
 import { isTerminal } from '../domain/job-status.js';
-import { renderJobNotification, renderWatcherAlert } from '../domain/notification.js';
+import {
+  renderJobNotification,
+  renderWatcherAlert,
+  type RenderedNotification,
+} from '../domain/notification.js';
+import type { NotificationChannel } from '../domain/notification-channel.js';
 import {
   afterAccessDenied,
   afterApiAnswered,
@@ -63,7 +69,7 @@ export interface PollTickRequest {
 }
 
 /** Why a tick stopped sending status requests before it ran out of due jobs. */
-export type HaltReason = 'unauthorized' | 'payment_required' | 'throttled' | 'deadline' | 'aborted';
+export type HaltReason = AccessProblem | 'throttled' | 'deadline' | 'aborted';
 
 /** What one tick did; returned by the handler and turned into metrics. */
 export interface TickSummary {
@@ -112,7 +118,7 @@ const ABORT_RESERVE_MS = 1_000;
  * and the rest of the tick leaves the API alone.
  */
 class ApiGate {
-  halted: 'unauthorized' | 'payment_required' | 'throttled' | null = null;
+  halted: AccessProblem | 'throttled' | null = null;
   retryAfterMs: number | null = null;
   answered = false;
   private probe: Promise<void> | null = null;
@@ -138,7 +144,7 @@ class ApiGate {
   }
 
   /** Records a request's outcome; the first one releases the requests waiting behind the probe. */
-  settle(outcome: 'answered' | 'unauthorized' | 'payment_required' | 'throttled' | 'inconclusive'): void {
+  settle(outcome: 'answered' | AccessProblem | 'throttled' | 'inconclusive'): void {
     if (outcome === 'answered') this.answered = true;
     else if (outcome !== 'inconclusive' && !this.halted) {
       this.halted = outcome;
@@ -223,26 +229,35 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
   }
 
   async function deliver(job: TrackedJob, owed: OwedNotification): Promise<void> {
-    const rendered = renderJobNotification(job, owed);
-    let messageId: string;
-    try {
-      ({ messageId } = await deps.notifier.publish(rendered, 'subscribers'));
-    } catch (error) {
-      // Still owed in the store: a later tick publishes it once the lease runs out.
+    const outcome = await publishToChannels(
+      deps.notifier,
+      renderJobNotification(job, owed),
+      owed.deliveredChannels,
+    );
+    if (outcome.failures.length > 0) {
+      // Still owed in the store: a later tick sends the missing channels once the lease runs out.
       countError('publish_failed');
       log.error('Notification publish failed; it stays owed', {
         job_id: job.jobId,
         event_id: owed.eventId,
-        error,
+        failed_channels: outcome.failures.map((failure) => failure.channel),
+        error: outcome.failures[0]?.error,
       });
+      if (outcome.delivered.length > owed.deliveredChannels.length) {
+        await jobs.recordDeliveredChannels(job, owed.eventId, outcome.delivered);
+      }
       return;
     }
     summary.notified += 1;
-    log.info('Notification published', { job_id: job.jobId, event_id: owed.eventId, message_id: messageId });
+    log.info('Notification published', {
+      job_id: job.jobId,
+      event_id: owed.eventId,
+      message_ids: outcome.messageIds,
+    });
     try {
       await jobs.settleOwedNotification(job, {
         eventId: owed.eventId,
-        messageId,
+        messageIds: outcome.messageIds,
         publishedAt: clock.now().toISOString(),
       });
     } catch (error) {
@@ -437,7 +452,7 @@ async function recordAccountOutcome(
 ): Promise<void> {
   const { policy } = deps;
   let next: WatcherStateFields | null = null;
-  if (gate.halted === 'unauthorized' || gate.halted === 'payment_required') {
+  if (gate.halted && gate.halted !== 'throttled') {
     next = afterAccessDenied(state, gate.halted, now, policy.notificationLeaseMs);
   } else if (gate.halted === 'throttled' && !isApiPaused(state, now)) {
     next = afterThrottle(state, gate.retryAfterMs, now, policy, deps.random);
@@ -492,21 +507,58 @@ async function publishAlert(
   const owed = state.alertOwed;
   if (!owed) return state;
   const alert = renderWatcherAlert(owed.incident, owed.phase, owed.detectedAt);
-  try {
-    await deps.notifier.publish(alert, 'operators');
-  } catch (error) {
-    // Still owed in the store: a later tick publishes it once the lease runs out.
+  const outcome = await publishToChannels(deps.notifier, alert, owed.deliveredChannels);
+  let next: WatcherStateFields;
+  if (outcome.failures.length > 0) {
+    // Still owed: a later tick sends the missing channels once the lease runs out.
     summary.errors.publish_failed = (summary.errors.publish_failed ?? 0) + 1;
-    deps.log.error('Operator alert publish failed; it stays owed', { event_id: alert.eventId, error });
-    return state;
+    deps.log.error('Operator alert publish failed; it stays owed', {
+      event_id: alert.eventId,
+      failed_channels: outcome.failures.map((failure) => failure.channel),
+      error: outcome.failures[0]?.error,
+    });
+    if (outcome.delivered.length === owed.deliveredChannels.length) return state;
+    next = { ...fieldsOf(state), alertOwed: { ...owed, deliveredChannels: outcome.delivered } };
+  } else {
+    summary.alerts += 1;
+    deps.log.warn('Operator alert published', { event_id: alert.eventId, event_type: alert.eventType });
+    next = { ...fieldsOf(state), alertOwed: null };
   }
-  summary.alerts += 1;
-  deps.log.warn('Operator alert published', { event_id: alert.eventId, event_type: alert.eventType });
   try {
-    return await deps.watcherState.saveWatcherState(state, { ...fieldsOf(state), alertOwed: null });
+    return await deps.watcherState.saveWatcherState(state, next);
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     deps.log.info('Watcher state changed by a concurrent tick after an alert was published');
     return deps.watcherState.getWatcherState();
   }
+}
+
+/** What publishing one notification to every channel achieved. */
+interface ChannelOutcome {
+  /** Every channel that now has the notification, including those that had it before. */
+  delivered: NotificationChannel[];
+  messageIds: Partial<Record<NotificationChannel, string>>;
+  failures: { channel: NotificationChannel; error: unknown }[];
+}
+
+/** Publishes to every channel that does not have the notification yet, in parallel. */
+async function publishToChannels(
+  notifier: Notifier,
+  notification: RenderedNotification,
+  alreadyDelivered: readonly NotificationChannel[],
+): Promise<ChannelOutcome> {
+  const pending = notifier.channels.filter((channel) => !alreadyDelivered.includes(channel));
+  const results = await Promise.allSettled(pending.map((channel) => notifier.publish(notification, channel)));
+  const outcome: ChannelOutcome = { delivered: [...alreadyDelivered], messageIds: {}, failures: [] };
+  results.forEach((result, index) => {
+    const channel = pending[index];
+    if (channel === undefined) return;
+    if (result.status === 'fulfilled') {
+      outcome.delivered.push(channel);
+      outcome.messageIds[channel] = result.value.messageId;
+    } else {
+      outcome.failures.push({ channel, error: result.reason });
+    }
+  });
+  return outcome;
 }
