@@ -143,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
   const problems: string[] = [];
   if (requirements.table && !vars.JOBS_TABLE_NAME) problems.push('JOBS_TABLE_NAME is required');
   if (requirements.topic && !vars.EVENTS_TOPIC_ARN) problems.push('EVENTS_TOPIC_ARN is required');
+  if (env.NOTIFICATIONS_TOPIC_ARN !== undefined || env.OPERATOR_TOPIC_ARN !== undefined) {
+    // One topic per channel replaced these; ignoring them silently would drop every notification.
+    problems.push(
+      'NOTIFICATIONS_TOPIC_ARN and OPERATOR_TOPIC_ARN are not used: set EVENTS_TOPIC_ARN (and EMAIL_TOPIC_ARN, SMS_TOPIC_ARN) instead',
+    );
+  }
   if (vars.COMPANYENRICH_API_KEY_SECRET_ARN && vars.COMPANYENRICH_API_KEY) {
     problems.push('set only one of COMPANYENRICH_API_KEY_SECRET_ARN and COMPANYENRICH_API_KEY');
   }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
@@ -377,6 +377,25 @@ describe('poll tick', () => {
     const next = await watcher.tick({}, null);
     expect(next.checked).toBe(4);
     expect(watcher.simulator.requests).toHaveLength(8);
+  });
+
+  it('fails fast and leaves no timer behind when the table is missing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const missing = new DynamoDbJobStore(
+        documentClient(watcher.clients.dynamoDb),
+        uniqueName('no-such-table'),
+      );
+      const deadline = new Date(watcher.clock.now().getTime() + 50_000);
+      const error = await watcher
+        .tick({ jobs: missing, watcherState: missing }, deadline)
+        .catch((caught: unknown) => caught);
+      expect((error as Error).name).toBe('ResourceNotFoundException');
+      // The deadline timer would otherwise keep a CLI process alive for the rest of the 50 s.
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails the tick loudly when the store is unavailable, after doing what it could', async () => {

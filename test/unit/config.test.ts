@@ -65,6 +65,12 @@ describe('loadConfig', () => {
     expect(JSON.stringify(loadConfig({ COMPANYENRICH_API_KEY: key }))).not.toContain(key);
   });
 
+  it('refuses the old single-topic variable instead of silently publishing nothing', () => {
+    expect(() => loadConfig({ NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' })).toThrow(
+      /NOTIFICATIONS_TOPIC_ARN and OPERATOR_TOPIC_ARN are not used: set EVENTS_TOPIC_ARN/,
+    );
+  });
+
   it('turns retention 0 into "keep forever" and strips a trailing slash from the API URL', () => {
     const config = loadConfig({ JOB_RETENTION_DAYS: '0', COMPANYENRICH_API_URL: 'http://127.0.0.1:4010/' });
     expect(config.tick.retentionMs).toBeNull();

@@ -217,17 +217,6 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     return null;
   };
 
-  let state = await deps.watcherState.getWatcherState();
-  try {
-    state = await retryOwedAlert(deps, state, now, summary);
-  } catch (error) {
-    recordInternal('Owed operator alert could not be retried', null, error);
-  }
-  if (isApiPaused(state, now)) {
-    gate.halted = 'throttled';
-    log.info('API paused after an earlier 429', { throttled_until: state.throttledUntil });
-  }
-
   async function deliver(job: TrackedJob, owed: OwedNotification): Promise<void> {
     const outcome = await publishToChannels(
       deps.notifier,
@@ -244,7 +233,15 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
         error: outcome.failures[0]?.error,
       });
       if (outcome.delivered.length > owed.deliveredChannels.length) {
-        await jobs.recordDeliveredChannels(job, owed.eventId, outcome.delivered);
+        try {
+          await jobs.recordDeliveredChannels(job, owed.eventId, outcome.delivered);
+        } catch (error) {
+          if (!(error instanceof ConcurrentUpdateError)) throw error;
+          log.warn('Owed notification was settled by another tick', {
+            job_id: job.jobId,
+            event_id: owed.eventId,
+          });
+        }
       }
       return;
     }
@@ -313,6 +310,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
         // Aborted because another request halted the tick, or the deadline came: not this job's fault.
         summary.checked -= 1;
         summary.deferred += 1;
+        summary.halted ??= timeToStop() ?? gate.halted;
         return;
       }
       countError(kind);
@@ -421,15 +419,26 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     }
   }
 
+  let state: WatcherState;
   try {
+    state = await deps.watcherState.getWatcherState();
+    try {
+      state = await retryOwedAlert(deps, state, now, summary);
+    } catch (error) {
+      recordInternal('Owed operator alert could not be retried', null, error);
+    }
+    if (isApiPaused(state, now)) {
+      gate.halted = 'throttled';
+      log.info('API paused after an earlier 429', { throttled_until: state.throttledUntil });
+    }
     await pMap(dueJobs(), handle, { concurrency: policy.concurrency });
   } finally {
+    // Also when the first read fails: a live timer or listener would keep the process waiting.
     if (hardStopTimer) clearTimeout(hardStopTimer);
     request.signal?.removeEventListener('abort', onExternalAbort);
   }
 
-  if (gate.halted && gate.halted !== 'throttled') summary.halted = gate.halted;
-  else if (gate.halted === 'throttled') summary.halted = 'throttled';
+  if (gate.halted) summary.halted = gate.halted;
 
   try {
     await recordAccountOutcome(deps, state, gate, now, summary);

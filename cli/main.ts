@@ -1,0 +1,152 @@
+/**
+ * The `enrich-job-watch` command line. Every command runs the same core use cases as the Lambda;
+ * see `environment.ts` for how the store, API and notifier are chosen.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, ValidationError } from '../functions/core/domain/errors.js';
+import { JobStatus } from '../functions/core/domain/job-status.js';
+import { ExitCode } from './exit-code.js';
+import { redact } from './human-log.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const ENVIRONMENT_HELP = `
+Environment:
+  JOBS_TABLE_NAME            work on this DynamoDB table (standard AWS configuration: AWS_REGION,
+                             credentials, AWS_ENDPOINT_URL); unset: the local run's embedded store
+  ENRICH_JOB_WATCH_HOME      data folder of the local run (default: ./.local/enrich-job-watch)
+  COMPANYENRICH_API_KEY      use the real API (COMPANYENRICH_API_URL); unset in local mode: the simulator
+  EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN
+                             also publish notifications to these SNS topics (one per channel)
+  POLL_INTERVAL_SECONDS      tick interval (start and local mode default to 5)
+  ENRICH_JOB_WATCH_DEMO_SCALE  scales the demo jobs' durations of a fresh local run (default 1)
+`;
+
+/**
+ * Commander argument parser for repeated `--meta key=value`: collects into one object.
+ *
+ * @throws InvalidArgumentError (a usage error, exit 2) for a missing `=`, an empty key or a repeated key.
+ */
+export function collectMetadata(raw: string, previous: Record<string, string> = {}): Record<string, string> {
+  const separator = raw.indexOf('=');
+  const key = separator > 0 ? raw.slice(0, separator).trim() : '';
+  if (key === '') throw new InvalidArgumentError('Expected key=value, e.g. --meta owner=maria.');
+  if (Object.hasOwn(previous, key)) throw new InvalidArgumentError(`Metadata key "${key}" is given twice.`);
+  return { ...previous, [key]: raw.slice(separator + 1) };
+}
+
+/**
+ * The commands and their wiring load the AWS SDK, zod and the core: imported on first use so
+ * `--help` and usage errors answer at once.
+ */
+async function loadCommand(command: Command, name: string) {
+  const [commands, { createCliContext }] = await Promise.all([
+    import('./commands.js'),
+    import('./environment.js'),
+  ]);
+  const context = createCliContext(name, Boolean(command.optsWithGlobals<{ verbose?: boolean }>().verbose));
+  return { commands, context };
+}
+
+/** Builds the program; each action resolves to an exit code. */
+function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose: boolean) => void): Command {
+  const program = new Command('enrich-job-watch')
+    .description('Watches CompanyEnrich bulk enrichment jobs and notifies when they complete or fail.')
+    .version(version)
+    .option('-v, --verbose', 'also print info logs, and stacks of unexpected errors')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.hook('preAction', (_program, actionCommand) => {
+    setVerbose(Boolean(actionCommand.optsWithGlobals<{ verbose?: boolean }>().verbose));
+  });
+  program
+    .command('track')
+    .description('start watching an existing bulk job (tracking it again changes nothing)')
+    .argument('<jobId>', 'the CompanyEnrich job id (a UUID)')
+    .option('--label <label>', 'a name for people, used in notifications')
+    .option('--meta <key=value>', 'metadata passed on in notifications (repeatable)', collectMetadata)
+    .option('-v, --verbose', 'also print info logs')
+    .action(
+      async (jobId: string, options: { label?: string; meta?: Record<string, string> }, command: Command) => {
+        const { commands, context } = await loadCommand(command, 'track');
+        setExitCode(await commands.trackCommand(context, jobId, options));
+      },
+    );
+
+  program
+    .command('list')
+    .description('show the tracked jobs')
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(Object.values(JobStatus)))
+    .option('--json', 'print a JSON array (job_id, status, label, metadata, job, history, ...)')
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (options: { status?: string; json?: boolean }, command: Command) => {
+      const { commands, context } = await loadCommand(command, 'list');
+      setExitCode(await commands.listCommand(context, options));
+    });
+
+  program
+    .command('poll')
+    .description('run exactly one poll tick, as the scheduled function does')
+    .option('--once', 'run one tick (required)')
+    .option('--now <iso-8601>', "the tick's time, as the schedule would send it (default: now)")
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (options: { once?: boolean; now?: string }, command: Command) => {
+      const { commands, context } = await loadCommand(command, 'poll');
+      setExitCode(await commands.pollCommand(context, options));
+    });
+
+  program
+    .command('start')
+    .description('run the watcher locally: embedded store, simulator, a tick every few seconds')
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (_options: unknown, command: Command) => {
+      const { commands, context } = await loadCommand(command, 'start');
+      setExitCode(await commands.startCommand(context));
+    });
+  return program;
+}
+
+/**
+ * An unexpected error in one line. AWS SDK errors say little by message alone ("Requested
+ * resource not found"), so their name is added.
+ */
+function oneLineDescription(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const isAwsError = '$metadata' in error && error.name !== 'Error' && !error.message.includes(error.name);
+  return isAwsError ? `${error.message} (${error.name})` : error.message;
+}
+
+/**
+ * Runs the CLI on `argv` (as in `process.argv`) and returns the exit code: 0 done, 1 failed,
+ * 2 bad usage, input or configuration (nothing was done).
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  // Set by the running command; read after it returns or throws.
+  const outcome = { exitCode: ExitCode.Ok as number, verbose: false };
+  const program = buildProgram(
+    (code) => (outcome.exitCode = code),
+    (verbose) => (outcome.verbose = verbose),
+  );
+  try {
+    await program.parseAsync([...argv]);
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? ExitCode.Ok
+        : ExitCode.Usage;
+    }
+    if (error instanceof ValidationError || error instanceof ConfigError) {
+      process.stderr.write(`error: ${redact(error.message)}\n`);
+      return ExitCode.Usage;
+    }
+    const message = oneLineDescription(error);
+    const stack = outcome.verbose && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+    const apiKey = process.env.COMPANYENRICH_API_KEY?.trim();
+    process.stderr.write(`error: ${redact(`${message}${stack}`, apiKey ? [apiKey] : [])}\n`);
+    return ExitCode.Failed;
+  }
+}

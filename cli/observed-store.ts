@@ -1,0 +1,60 @@
+import type { JobUpdate } from '../functions/core/domain/check-decision.js';
+import type { HistoryEntry, NotificationReceipt, TrackedJob } from '../functions/core/domain/job.js';
+import type { JobStatus } from '../functions/core/domain/job-status.js';
+import type { NotificationChannel } from '../functions/core/domain/notification-channel.js';
+import type { WatcherState, WatcherStateFields } from '../functions/core/domain/watcher-state.js';
+import type { JobStore, NewTrackedJob, WatcherStateStore } from '../functions/core/ports.js';
+
+/**
+ * A store that reports every status change it records. The tick records a transition exactly
+ * when its update appends a history entry, so watching the store's writes (rather than parsing
+ * log lines) shows each transition once, after it is durable.
+ */
+export class TransitionReportingStore implements JobStore, WatcherStateStore {
+  constructor(
+    private readonly inner: JobStore & WatcherStateStore,
+    private readonly onTransition: (job: TrackedJob, entry: HistoryEntry) => void,
+  ) {}
+
+  track(job: NewTrackedJob): Promise<TrackedJob> {
+    return this.inner.track(job);
+  }
+
+  get(jobId: string): Promise<TrackedJob | null> {
+    return this.inner.get(jobId);
+  }
+
+  list(filter?: { status?: JobStatus }): AsyncIterable<TrackedJob> {
+    return this.inner.list(filter);
+  }
+
+  dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]> {
+    return this.inner.dueJobs(now, pageSize);
+  }
+
+  async applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
+    const updated = await this.inner.applyUpdate(job, update);
+    if (update.appendHistory) this.onTransition(updated, update.appendHistory);
+    return updated;
+  }
+
+  claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
+    return this.inner.claimOwedNotification(job, leaseUntil);
+  }
+
+  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
+    return this.inner.settleOwedNotification(job, receipt);
+  }
+
+  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void> {
+    return this.inner.recordDeliveredChannels(job, eventId, channels);
+  }
+
+  getWatcherState(): Promise<WatcherState> {
+    return this.inner.getWatcherState();
+  }
+
+  saveWatcherState(current: WatcherState, next: WatcherStateFields): Promise<WatcherState> {
+    return this.inner.saveWatcherState(current, next);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The local run's DynamoDB: dynalite, in-process, on loopback, keeping its data in a LevelDB folder
+ * so tracked jobs survive restarts. The core's DynamoDB adapter talks to it over real HTTP, exactly
+ * as it talks to AWS.
+ */
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { jobsTableDefinition } from '../functions/core/adapters/dynamodb-job-store.js';
+
+/** The jobs table inside the embedded store. */
+export const LOCAL_TABLE_NAME = 'enrich-job-watch-jobs';
+
+type Dynalite = (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+type LevelDb = new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+
+/** dynalite (CommonJS, untyped) and its own LevelDB binding, loaded on first use: AWS mode never needs them. */
+function loadDynalite(): { dynalite: Dynalite; Level: LevelDb } {
+  const require = createRequire(import.meta.url);
+  const dynalite = require('dynalite') as Dynalite;
+  const { Level } = createRequire(require.resolve('dynalite'))('level') as { Level: LevelDb };
+  return { dynalite, Level };
+}
+
+/** Another process holds the folder's LevelDB lock. */
+export class LocalStoreBusyError extends Error {
+  override name = 'LocalStoreBusyError';
+}
+
+/** A running embedded DynamoDB. */
+export interface EmbeddedDynamoDb {
+  endpoint: string;
+  /** Stops serving and closes LevelDB, so everything written is on disk. */
+  close(): Promise<void>;
+}
+
+/**
+ * Fails fast when the folder is locked. dynalite itself would crash the process with an
+ * unhandled stream error on a locked folder, so the lock is tested with a throwaway open first.
+ */
+async function assertFolderFree(path: string, Level: LevelDb): Promise<void> {
+  const probe = new Level(path);
+  try {
+    await probe.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') {
+      throw new LocalStoreBusyError(`The local store ${path} is in use by another process`, { cause: error });
+    }
+    throw error;
+  }
+  await probe.close();
+}
+
+/**
+ * Opens the LevelDB folder `path` (created if missing) and serves it on a free loopback port.
+ *
+ * @throws LocalStoreBusyError when another process has the folder open.
+ */
+export async function startEmbeddedDynamoDb(path: string): Promise<EmbeddedDynamoDb> {
+  const { dynalite, Level } = loadDynalite();
+  await assertFolderFree(path, Level);
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('dynalite did not get a port');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // dynalite's close waits for its pending LevelDB operations, then closes LevelDB.
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+        // Keep-alive sockets of attached commands would otherwise hold the close open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A DynamoDB client for an embedded store: explicit endpoint, region and dummy credentials, no AWS setup needed. */
+export function embeddedDynamoDbClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+}
+
+/** Creates the jobs table on first use. */
+export async function ensureJobsTable(client: DynamoDBClient, tableName = LOCAL_TABLE_NAME): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await client.send(new CreateTableCommand(jobsTableDefinition(tableName)));
+  } catch (error) {
+    // Another process created it between the two calls.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}

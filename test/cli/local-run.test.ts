@@ -1,0 +1,112 @@
+/**
+ * The CLI with no AWS at all: the embedded store in a data folder, the built-in simulator, and
+ * `start` as a user runs it, interrupted with Ctrl-C.
+ */
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobView } from '../../functions/core/use-cases/list-jobs.js';
+import { CliProcess, runCli } from './cli-process.js';
+
+let root: string;
+const running: CliProcess[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'ejw-cli-local-'));
+});
+
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.kill();
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function start(env: Record<string, string>): CliProcess {
+  const cli = new CliProcess(['start'], env);
+  running.push(cli);
+  return cli;
+}
+
+describe('local mode', () => {
+  it('tracks and lists jobs in the data folder, across processes', async () => {
+    const env = { ENRICH_JOB_WATCH_HOME: join(root, 'commands') };
+    const jobId = 'c0ffee00-1234-4abc-8def-0123456789ab';
+
+    const tracked = await runCli(['track', jobId, '--label', 'Local job', '--meta', 'team=growth'], env);
+    expect(tracked.code, tracked.stderr).toBe(0);
+    expect(tracked.stdout).toContain(`Now tracking ${jobId} (Local job)`);
+
+    const listed = await runCli(['list', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        job_id: jobId,
+        status: 'pending',
+        label: 'Local job',
+        metadata: { team: 'growth' },
+      }),
+    ]);
+
+    const again = await runCli(['track', jobId], env);
+    expect(again.stdout).toContain('nothing changed');
+  });
+
+  it('start seeds demo jobs, notifies completions and failures, stops on Ctrl-C, and resumes without re-seeding', async () => {
+    const home = join(root, 'run');
+    // A 1 s tick and demo jobs 20x shorter (about 1-4 s): the whole demo in a few seconds.
+    const env = {
+      ENRICH_JOB_WATCH_HOME: home,
+      POLL_INTERVAL_SECONDS: '1',
+      ENRICH_JOB_WATCH_DEMO_SCALE: '0.05',
+    };
+
+    const first = start(env);
+    await first.waitForOutput(/Seeded 6 demo jobs/, 15_000);
+    await first.waitForOutput(/NOTIFICATION job\.completed · email ─+\n {4}Subject: Job completed: /, 20_000);
+    await first.waitForOutput(/NOTIFICATION job\.failed · SMS ─+\n {4}enrich-job-watch: .* failed\./, 20_000);
+    expect(first.stdout).toMatch(/tick: \d+ checked, \d+ transitions?, \d+ notifications?/);
+    expect(first.stdout).toMatch(/: pending → processing/);
+
+    // While start holds the store, other commands attach to it.
+    const lateJob = 'deadbeef-0000-4000-8000-000000000001';
+    const tracked = await runCli(['track', lateJob, '--label', 'Tracked while running'], env);
+    expect(tracked.code, tracked.stderr).toBe(0);
+    const whileRunning = await runCli(['list', '--json'], env);
+    expect((JSON.parse(whileRunning.stdout) as JobView[]).length).toBe(7);
+
+    // Under `npm start` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
+    const stopped = await first.interrupt(5_000, 2);
+    expect(stopped.code, first.transcript()).toBe(0);
+    expect(stopped.ms).toBeLessThan(5_000);
+    expect(first.stdout).toContain('Stopped.');
+    expect(await exists(join(home, 'running.json'))).toBe(false);
+
+    const second = start(env);
+    await second.waitForOutput(/Resuming: 7 tracked jobs/, 15_000);
+    await second.waitForOutput(/tick: /, 10_000);
+    const again = await second.interrupt(5_000);
+    expect(again.code, second.transcript()).toBe(0);
+    expect(second.stdout).not.toContain('Seeded');
+
+    const after = JSON.parse((await runCli(['list', '--json'], env)).stdout) as JobView[];
+    expect(after).toHaveLength(7);
+    const statuses = after.map((view) => view.status);
+    expect(statuses).toContain('completed');
+    expect(statuses).toContain('failed');
+    const notified = after.find((view) => view.status === 'completed');
+    expect(notified?.last_notification).not.toBeNull();
+    const last = notified?.history.at(-1);
+    expect(last?.to).toBe('completed');
+    expect(Date.parse(last?.at ?? '')).toBeGreaterThan(0);
+  });
+});
