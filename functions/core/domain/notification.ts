@@ -192,7 +192,7 @@ function textFor(job: TrackedJob, owed: OwedNotification, reason: string | null)
   lines.push(
     '',
     `Detected at ${owed.detectedAt}. Event id ${owed.eventId}.`,
-    'Sent by enrich-job-watch. Automation can subscribe to the same topic for the JSON event.',
+    'Sent by enrich-job-watch. Automation can subscribe to the events topic for the JSON event.',
   );
   return lines.join('\n');
 }
