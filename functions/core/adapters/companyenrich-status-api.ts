@@ -79,6 +79,10 @@ export interface CompanyEnrichStatusApiOptions {
 
 const TRANSIENT_HTTP = new Set([502, 503, 504]);
 
+function abortedByTick(cause: unknown): StatusApiError {
+  return new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause });
+}
+
 function describe(status: number, problem: { title?: string; detail?: string } | null): string {
   const why = problem?.detail ?? problem?.title;
   return why ? `CompanyEnrich answered ${status}: ${why.slice(0, 300)}` : `CompanyEnrich answered ${status}`;
@@ -115,12 +119,7 @@ export class CompanyEnrichStatusApi implements StatusApi {
     } catch (error) {
       if (error instanceof StatusApiError) throw error;
       if (signal.aborted) {
-        throw new StatusApiError(
-          StatusApiErrorKind.Aborted,
-          'Status request aborted by the tick',
-          {},
-          { cause: error },
-        );
+        throw abortedByTick(error);
       }
       throw error;
     }
@@ -164,12 +163,7 @@ export class CompanyEnrichStatusApi implements StatusApi {
     } catch (error) {
       if (error instanceof StatusApiError) throw error;
       if (signal.aborted) {
-        throw new StatusApiError(
-          StatusApiErrorKind.Aborted,
-          'Status request aborted by the tick',
-          {},
-          { cause: error },
-        );
+        throw abortedByTick(error);
       }
       if (timeout.aborted) {
         throw new StatusApiError(
