@@ -21,6 +21,8 @@ export const TickMetric = {
   ApiErrors: 'ApiErrors',
   /** Dimension `Reason`: why the tick stopped early. */
   TicksHalted: 'TicksHalted',
+  /** Dimension `Status`: checked jobs by their status after the check (see `TickSummary.byStatus`). */
+  JobsByStatus: 'JobsByStatus',
 } as const;
 
 /**
@@ -47,6 +49,11 @@ export function recordTickMetrics(metrics: Metrics, summary: TickSummary): void 
     const single = metrics.singleMetric();
     single.addDimension('ErrorKind', kind);
     single.addMetric(TickMetric.ApiErrors, MetricUnit.Count, count);
+  }
+  for (const [status, count] of Object.entries(summary.byStatus)) {
+    const single = metrics.singleMetric();
+    single.addDimension('Status', status);
+    single.addMetric(TickMetric.JobsByStatus, MetricUnit.Count, count);
   }
   if (summary.halted) {
     const single = metrics.singleMetric();

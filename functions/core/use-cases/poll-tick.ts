@@ -82,6 +82,12 @@ export interface TickSummary {
   /** Operator alerts published (incident opened or recovered). */
   alerts: number;
   unchanged: number;
+  /**
+   * Checked jobs by the status recorded after their check. Summed over five intervals this
+   * approximates the watched jobs by status (no job waits longer than that between checks
+   * unless it is backing off), at no extra read.
+   */
+  byStatus: Record<string, number>;
   regressionsIgnored: number;
   anomalies: number;
   /** Writes that lost a race to a concurrent tick (the other tick's outcome stands). */
@@ -171,6 +177,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     notified: 0,
     alerts: 0,
     unchanged: 0,
+    byStatus: {},
     regressionsIgnored: 0,
     anomalies: 0,
     conflicts: 0,
@@ -348,6 +355,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
       log.info('Job changed by a concurrent tick; its outcome stands', { job_id: job.jobId });
       return;
     }
+    summary.byStatus[updated.status] = (summary.byStatus[updated.status] ?? 0) + 1;
 
     switch (decision.verdict) {
       case CheckVerdict.Transition:
