@@ -1,20 +1,81 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ApiKeySecret } from './constructs/api-key-secret.js';
+import { ApiKeySecret, type ExistingApiKeySecret } from './constructs/api-key-secret.js';
+import type { LogLevel } from './constructs/function-defaults.js';
 import { JobStore } from './constructs/job-store.js';
 import { Notifications } from './constructs/notifications.js';
+import { Operations } from './constructs/operations.js';
 import { ScheduledPoller } from './constructs/scheduled-poller.js';
+import type { NotificationSubscription } from './subscriptions.js';
+import { DEFAULT_METRICS_IDENTITY, type MetricsIdentity } from './telemetry.js';
 
 export interface EnrichJobWatchStackProps extends StackProps {
   /**
-   * What happens to the stateful resources (jobs table, API-key secret, log groups) when they
-   * leave the stack. `DESTROY` suits short-lived test stacks.
+   * What happens to the stateful resources (jobs table, created API-key secret, log group, KMS
+   * key) when they leave the stack. `DESTROY` suits short-lived test stacks.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** How often the poller runs (whole minutes). @default Duration.minutes(1) */
+  /**
+   * DynamoDB deletion protection on the jobs table.
+   * @default true, or false when `removalPolicy` is DESTROY
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * How long finished jobs stay in the table (whole days; TTL on `expires_at`, JOB_RETENTION_DAYS
+   * for the function; 0 keeps them forever).
+   * @default Duration.days(90)
+   */
+  readonly jobRetention?: Duration;
+  /** How often the poller runs (whole minutes, up to a day). @default Duration.minutes(1) */
   readonly pollInterval?: Duration;
+  /** The longest a tick may run; shorter than `pollInterval`, at most 15 minutes. @default Duration.seconds(50) */
+  readonly pollTimeout?: Duration;
+  /**
+   * Concurrent executions reserved for the poll function; `'none'` reserves nothing. Reserving
+   * needs unreserved headroom: the account's unreserved concurrency must stay at 10 or more.
+   * @default 1
+   */
+  readonly reservedConcurrency?: number | 'none';
+  /** How long the poll function's logs are kept. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** POWERTOOLS_LOG_LEVEL of the poll function. @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /**
+   * POWERTOOLS_SERVICE_NAME: the `service` dimension of the custom metrics, which the alarms and
+   * the dashboard filter on. Give each stack in one account and region its own.
+   * @default 'enrich-job-watch'
+   */
+  readonly serviceName?: string;
+  /** Email and SMS subscribers with their filters (see `NotificationSubscription`). @default - none */
+  readonly subscriptions?: readonly NotificationSubscription[];
+  /** Email addresses subscribed to the operator topic (alarm and OK notifications). @default - none */
+  readonly operatorEmails?: readonly string[];
+  /** An existing secret holding the API key, by name or ARN. @default - the stack creates an empty secret */
+  readonly apiKeySecret?: ExistingApiKeySecret;
+  /**
+   * How long without a completed tick before the heartbeat alarm fires (whole minutes, at least
+   * two poll intervals, at most a day).
+   * @default the longer of 10 minutes and three poll intervals
+   */
+  readonly heartbeatWindow?: Duration;
+  /**
+   * Prefix of the CloudFormation export names (`<prefix>-EventsTopicArn`, ...).
+   * @default the stack name
+   */
+  readonly exportPrefix?: string;
 }
+
+/** The CloudFormation export names of the topic ARNs, for stacks that subscribe queues or functions. */
+export const TOPIC_EXPORTS = {
+  events: 'EventsTopicArn',
+  email: 'EmailTopicArn',
+  sms: 'SmsTopicArn',
+  operator: 'OperatorTopicArn',
+} as const;
+
+const SERVICE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Polls tracked CompanyEnrich bulk jobs on a schedule and notifies through SNS when they finish. */
 export class EnrichJobWatchStack extends Stack {
@@ -22,6 +83,8 @@ export class EnrichJobWatchStack extends Stack {
   readonly notifications: Notifications;
   readonly apiKey: ApiKeySecret;
   readonly poller: ScheduledPoller;
+  readonly operations: Operations;
+  readonly metricsIdentity: MetricsIdentity;
 
   constructor(scope: Construct, id: string, props: EnrichJobWatchStackProps = {}) {
     super(scope, id, {
@@ -29,38 +92,88 @@ export class EnrichJobWatchStack extends Stack {
       ...props,
     });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const service = props.serviceName ?? DEFAULT_METRICS_IDENTITY.service;
+    if (!SERVICE_NAME.test(service)) {
+      throw new Error(`serviceName must be 1-128 of A-Z a-z 0-9 _ . - (got ${JSON.stringify(service)})`);
+    }
+    // One value for the function's POWERTOOLS_* variables and for every alarm and widget.
+    this.metricsIdentity = { ...DEFAULT_METRICS_IDENTITY, service };
 
-    this.jobStore = new JobStore(this, 'JobStore', { removalPolicy });
-    this.notifications = new Notifications(this, 'Notifications');
-    this.apiKey = new ApiKeySecret(this, 'ApiKey', { removalPolicy });
+    this.jobStore = new JobStore(this, 'JobStore', {
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+      jobRetention: props.jobRetention,
+    });
+    this.notifications = new Notifications(this, 'Notifications', {
+      subscriptions: props.subscriptions,
+      operatorEmails: props.operatorEmails,
+      removalPolicy,
+    });
+    this.apiKey = new ApiKeySecret(this, 'ApiKey', { existing: props.apiKeySecret, removalPolicy });
     this.poller = new ScheduledPoller(this, 'Poller', {
-      interval: props.pollInterval ?? Duration.minutes(1),
+      interval: props.pollInterval,
+      timeout: props.pollTimeout,
+      reservedConcurrency: props.reservedConcurrency,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
       logRemovalPolicy: removalPolicy,
+      metricsIdentity: this.metricsIdentity,
     });
 
     const poll = this.poller.function;
-    this.jobStore.grantReadWrite(poll);
+    this.jobStore.grantJobAccess(poll);
     this.notifications.grantPublish(poll);
     this.apiKey.grantRead(poll);
 
+    this.operations = new Operations(this, 'Operations', {
+      pollFunction: poll,
+      pollTimeout: this.poller.timeout,
+      pollInterval: this.poller.interval,
+      deadLetterQueue: this.poller.deadLetterQueue,
+      operatorTopic: this.notifications.operatorTopic,
+      metricsIdentity: this.metricsIdentity,
+      heartbeatWindow: props.heartbeatWindow,
+    });
+
+    const exportPrefix = props.exportPrefix ?? this.stackName;
     new CfnOutput(this, 'JobsTableName', {
       description: 'JOBS_TABLE_NAME for the CLI (track, list)',
       value: this.jobStore.table.tableName,
     });
-    new CfnOutput(this, 'EventsTopicArn', {
-      description: 'Subscribe SQS, Lambda or HTTPS here for the versioned JSON job events',
-      value: this.notifications.topics.events.topicArn,
-    });
-    new CfnOutput(this, 'EmailTopicArn', {
-      description: 'Subscribe email addresses here for readable job notifications',
-      value: this.notifications.topics.email.topicArn,
-    });
-    new CfnOutput(this, 'SmsTopicArn', {
-      description: 'Subscribe phone numbers here for one-line SMS notifications',
-      value: this.notifications.topics.sms.topicArn,
+    const topicOutput = (outputId: string, description: string, topicArn: string): void => {
+      new CfnOutput(this, outputId, {
+        description,
+        value: topicArn,
+        exportName: `${exportPrefix}-${outputId}`,
+      });
+    };
+    topicOutput(
+      TOPIC_EXPORTS.events,
+      'Subscribe SQS, Lambda or HTTPS here for the versioned JSON job events',
+      this.notifications.topics.events.topicArn,
+    );
+    topicOutput(
+      TOPIC_EXPORTS.email,
+      'Subscribe email addresses here for readable job notifications',
+      this.notifications.topics.email.topicArn,
+    );
+    topicOutput(
+      TOPIC_EXPORTS.sms,
+      'Subscribe phone numbers here for one-line SMS notifications',
+      this.notifications.topics.sms.topicArn,
+    );
+    topicOutput(
+      TOPIC_EXPORTS.operator,
+      'CloudWatch alarm and OK notifications for the operator',
+      this.notifications.operatorTopic.topicArn,
+    );
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard: ticks, checks, notifications, API errors, jobs by status',
+      value: this.operations.dashboardUrl,
     });
     new CfnOutput(this, 'SetApiKeyCommand', {
-      description: 'Run once after the first deploy, then paste the CompanyEnrich API key',
+      description:
+        'Run once after the first deploy (and after rotating the key), then paste the CompanyEnrich API key',
       value: this.apiKey.putValueCommand,
     });
   }

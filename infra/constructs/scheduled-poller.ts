@@ -1,50 +1,157 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createAppFunction } from './function-defaults.js';
+import type { MetricsIdentity } from '../telemetry.js';
+import { createAppFunction, type LogLevel } from './function-defaults.js';
+
+/** The shortest maximum event age EventBridge Scheduler and Lambda accept. */
+export const MIN_EVENT_AGE = Duration.minutes(1);
+/** Lambda's longest timeout. */
+const MAX_TIMEOUT = Duration.minutes(15);
+/** POLL_INTERVAL_SECONDS accepts up to a day (functions/core/config.ts). */
+const MAX_INTERVAL = Duration.days(1);
 
 export interface ScheduledPollerProps {
   /**
-   * How often a tick runs (whole minutes). The function gets the same value as
-   * POLL_INTERVAL_SECONDS, so the watcher schedules its checks on the rule's grid.
+   * How often a tick runs (whole minutes, up to a day). The function gets the same value as
+   * POLL_INTERVAL_SECONDS, so the watcher schedules its checks on the schedule's grid.
    * @default Duration.minutes(1)
    */
   readonly interval?: Duration;
   /** The longest a tick may run; shorter than `interval`, so ticks do not overlap. @default Duration.seconds(50) */
   readonly timeout?: Duration;
+  /**
+   * Concurrent executions reserved for (and capping) the poll function; 1 means a tick never
+   * runs next to another. Reserving needs unreserved headroom: the account's unreserved
+   * concurrency must stay at 10 or more after it, so an account with the default quota of 10
+   * must raise the quota first, or pass `'none'` (then only the timeout keeps ticks apart).
+   * @default 1
+   */
+  readonly reservedConcurrency?: number | 'none';
+  /** POWERTOOLS_LOG_LEVEL. @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
   /** What happens to the function's log group when it leaves the stack. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Namespace and service of the function's metrics. @default DEFAULT_METRICS_IDENTITY */
+  readonly metricsIdentity?: MetricsIdentity;
 }
 
-/** The poll function (`functions/poll/handler.ts`) and the EventBridge rule that runs one tick per interval. */
+/**
+ * `LambdaInvoke` granting lambda:InvokeFunction on the function's own ARN only. The stock
+ * target uses `grantInvoke`, which adds `<function ARN>:*` (every version and alias) although
+ * the schedule invokes the unqualified function.
+ */
+class UnqualifiedLambdaInvoke extends LambdaInvoke {
+  private readonly target: IFunction;
+
+  constructor(target: IFunction, props: ScheduleTargetBaseProps) {
+    super(target, props);
+    this.target = target;
+  }
+
+  protected override addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }),
+    );
+  }
+}
+
+/**
+ * The poll function (`functions/poll/handler.ts`) and the EventBridge Scheduler schedule that
+ * runs one tick per interval, sending `{"time": <scheduled time>}`.
+ *
+ * A late tick is worth nothing (the next one is due a minute later), so neither Scheduler nor
+ * Lambda's asynchronous queue keeps an invocation longer than a minute or retries it; what
+ * Scheduler cannot deliver goes to the dead-letter queue.
+ */
 export class ScheduledPoller extends Construct {
   readonly function: NodejsFunction;
-  readonly rule: Rule;
+  readonly schedule: Schedule;
+  /** Invocations Scheduler could not deliver (e.g. the function missing, or not invokable by its role). */
+  readonly deadLetterQueue: Queue;
+  readonly interval: Duration;
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: ScheduledPollerProps = {}) {
     super(scope, id);
-    const interval = props.interval ?? Duration.minutes(1);
-    const timeout = props.timeout ?? Duration.seconds(50);
-    if (timeout.toSeconds() >= interval.toSeconds()) {
+    this.interval = props.interval ?? Duration.minutes(1);
+    this.timeout = props.timeout ?? Duration.seconds(50);
+    const intervalSeconds = this.interval.toSeconds({ integral: false });
+    const timeoutSeconds = this.timeout.toSeconds({ integral: false });
+    if (
+      !Number.isInteger(intervalSeconds / 60) ||
+      intervalSeconds < 60 ||
+      intervalSeconds > MAX_INTERVAL.toSeconds()
+    ) {
       throw new Error(
-        `ScheduledPoller: timeout (${timeout.toHumanString()}) must be shorter than interval (${interval.toHumanString()})`,
+        `ScheduledPoller: interval must be whole minutes from 1 minute to 1 day (got ${this.interval.toHumanString()})`,
       );
     }
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT.toSeconds()) {
+      throw new Error(
+        `ScheduledPoller: timeout must be whole seconds from 1 to ${MAX_TIMEOUT.toSeconds()} (got ${this.timeout.toHumanString()})`,
+      );
+    }
+    if (timeoutSeconds >= intervalSeconds) {
+      throw new Error(
+        `ScheduledPoller: timeout (${this.timeout.toHumanString()}) must be shorter than interval (${this.interval.toHumanString()})`,
+      );
+    }
+    const reserved = props.reservedConcurrency ?? 1;
+    if (reserved !== 'none' && !(Number.isInteger(reserved) && reserved >= 1)) {
+      throw new Error(
+        `ScheduledPoller: reservedConcurrency must be a whole number >= 1 or 'none' (got ${String(reserved)})`,
+      );
+    }
+
     this.function = createAppFunction(this, 'Function', {
       entry: 'functions/poll/handler.ts',
       description: 'enrich-job-watch: one poll tick of the tracked CompanyEnrich bulk jobs',
-      timeout,
-      // A failed tick is retried by the next scheduled one; Lambda's own retries would only add ticks.
+      timeout: this.timeout,
+      // A failed or late tick is replaced by the next scheduled one; retrying it only adds ticks.
       retryAttempts: 0,
-      environment: { POLL_INTERVAL_SECONDS: String(interval.toSeconds()) },
+      maxEventAge: MIN_EVENT_AGE,
+      reservedConcurrency: reserved === 'none' ? undefined : reserved,
+      environment: { POLL_INTERVAL_SECONDS: String(intervalSeconds) },
+      metricsIdentity: props.metricsIdentity,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
-    this.rule = new Rule(this, 'Schedule', {
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the EventBridge Scheduler target DeadLetterConfig of the poll schedule (Scheduler is not an SQS redrive source, which is what the rule looks for).',
+    });
+
+    this.schedule = new Schedule(this, 'Schedule', {
       description: 'enrich-job-watch poll tick',
-      schedule: Schedule.rate(interval),
-      targets: [new LambdaFunction(this.function)],
+      schedule: ScheduleExpression.rate(this.interval),
+      target: new UnqualifiedLambdaInvoke(this.function, {
+        input: ScheduleTargetInput.fromObject({ time: ContextAttribute.scheduledTime }),
+        retryAttempts: 0,
+        maxEventAge: MIN_EVENT_AGE,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
     });
   }
 }

@@ -1,6 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { settingsFromContext } from '../../infra/context.js';
+import { CONTEXT_KEYS, settingsFromContext } from '../../infra/context.js';
+import { JOB_A, REPO_ROOT, SECRET_ARN, SECRET_KEY_ARN } from './fixture.js';
 
 const settings = (context: Record<string, unknown>) => settingsFromContext(new App({ context }).node);
 
@@ -9,26 +15,162 @@ describe('settingsFromContext', () => {
     expect(settings({})).toEqual({ stackName: 'EnrichJobWatch', stackProps: {} });
   });
 
-  it('reads the overrides, as `-c key=value` strings or cdk.json values', () => {
+  it('reads every key, as `-c key=value` strings', () => {
     const { stackName, stackProps } = settings({
       stackName: 'EnrichJobWatch-dev',
       removalPolicy: 'destroy',
+      deletionProtection: 'false',
+      jobRetentionDays: '30',
       pollIntervalMinutes: '5',
+      pollTimeoutSeconds: '120',
+      reservedConcurrency: 'none',
+      logRetentionDays: '90',
+      logLevel: 'debug',
+      serviceName: 'enrich-job-watch-dev',
+      subscriptions: `[{"email":"ops@example.com","statuses":["failed"]},{"sms":"+15555550100","eventTypes":["job.completed","job.failed"]},{"email":"team@example.com","jobIds":["${JOB_A}"]}]`,
+      operatorEmails: 'oncall@example.com, lead@example.com',
+      apiKeySecretName: 'companyenrich/api-key',
+      apiKeySecretKmsKeyArn: SECRET_KEY_ARN,
+      heartbeatMinutes: '20',
+      exportPrefix: 'ejw-dev',
     });
     expect(stackName).toBe('EnrichJobWatch-dev');
-    expect(stackProps.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(stackProps).toMatchObject({
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      reservedConcurrency: 'none',
+      logRetention: RetentionDays.THREE_MONTHS,
+      logLevel: 'DEBUG',
+      serviceName: 'enrich-job-watch-dev',
+      subscriptions: [
+        { email: 'ops@example.com', statuses: ['failed'] },
+        { sms: '+15555550100', eventTypes: ['job.completed', 'job.failed'] },
+        { email: 'team@example.com', jobIds: [JOB_A] },
+      ],
+      operatorEmails: ['oncall@example.com', 'lead@example.com'],
+      apiKeySecret: { secretName: 'companyenrich/api-key', encryptionKeyArn: SECRET_KEY_ARN },
+      exportPrefix: 'ejw-dev',
+    });
+    expect(stackProps.jobRetention?.toDays()).toBe(30);
     expect(stackProps.pollInterval?.toMinutes()).toBe(5);
-    expect(settings({ pollIntervalMinutes: 2 }).stackProps.pollInterval?.toMinutes()).toBe(2);
+    expect(stackProps.pollTimeout?.toSeconds()).toBe(120);
+    expect(stackProps.heartbeatWindow?.toMinutes()).toBe(20);
+  });
+
+  it('reads cdk.json values with their JSON types', () => {
+    const { stackProps } = settings({
+      deletionProtection: true,
+      jobRetentionDays: 0,
+      pollIntervalMinutes: 2,
+      reservedConcurrency: 3,
+      logRetentionDays: 7,
+      subscriptions: [{ sms: '+447700900123' }],
+      operatorEmails: ['oncall@example.com'],
+      apiKeySecretArn: SECRET_ARN,
+    });
+    expect(stackProps).toMatchObject({
+      deletionProtection: true,
+      reservedConcurrency: 3,
+      logRetention: RetentionDays.ONE_WEEK,
+      subscriptions: [{ sms: '+447700900123' }],
+      operatorEmails: ['oncall@example.com'],
+      apiKeySecret: { secretArn: SECRET_ARN },
+    });
+    expect(stackProps.jobRetention?.toDays()).toBe(0);
+    expect(stackProps.pollInterval?.toMinutes()).toBe(2);
+  });
+
+  it('documents a key for every setting it reads', () => {
+    expect(Object.keys(CONTEXT_KEYS).sort()).toEqual(
+      [
+        'apiKeySecretArn',
+        'apiKeySecretKmsKeyArn',
+        'apiKeySecretName',
+        'deletionProtection',
+        'exportPrefix',
+        'heartbeatMinutes',
+        'jobRetentionDays',
+        'logLevel',
+        'logRetentionDays',
+        'operatorEmails',
+        'pollIntervalMinutes',
+        'pollTimeoutSeconds',
+        'removalPolicy',
+        'reservedConcurrency',
+        'serviceName',
+        'stackName',
+        'subscriptions',
+      ].sort(),
+    );
   });
 
   it.each([
     [{ removalPolicy: 'snapshot' }, /removalPolicy must be one of retain, destroy \(got "snapshot"\)/],
     [
       { pollIntervalMinutes: '0.5' },
-      /pollIntervalMinutes must be a whole number of minutes >= 1 \(got "0.5"\)/,
+      /pollIntervalMinutes must be a whole number of minutes from 1 to 1440 \(got "0.5"\)/,
     ],
     [{ pollIntervalMinutes: 'often' }, /pollIntervalMinutes must be a whole number/],
+    [
+      { pollTimeoutSeconds: 901 },
+      /pollTimeoutSeconds must be a whole number of seconds from 1 to 900 \(got 901\)/,
+    ],
+    [{ jobRetentionDays: -1 }, /jobRetentionDays must be a whole number of days from 0 to 36500/],
+    [{ reservedConcurrency: 0 }, /reservedConcurrency must be a whole number of executions \(or "none"\)/],
+    [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90,/],
+    [
+      { logLevel: 'verbose' },
+      /logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT \(got "verbose"\)/,
+    ],
+    [{ deletionProtection: 'yes' }, /deletionProtection must be true or false \(got "yes"\)/],
+    [{ heartbeatMinutes: 1 }, /heartbeatMinutes must be a whole number of minutes from 2 to 1440/],
+    [{ exportPrefix: 'my stack' }, /exportPrefix must be letters, digits, colons and hyphens/],
+    [{ subscriptions: '[{"sms":' }, /context subscriptions is not valid JSON/],
+    [
+      { subscriptions: [{ email: 'ops@example.com' }, { sms: '555-0100' }] },
+      /context subscriptions\[1\] \{"sms":"555-0100"\}: sms must be an E\.164 phone number/,
+    ],
+    [
+      { subscriptions: [{ email: 'ops@example.com', statuses: ['fail'] }] },
+      /subscriptions\[0\] .*: statuses has "fail"; expected statuses \(completed, failed, not_found, rejected, unauthorized, payment_required, api_key_unavailable\)/,
+    ],
+    [
+      { operatorEmails: 'oncall@example.com,oncall' },
+      /context operatorEmails\[1\] "oncall": must be an email address/,
+    ],
+    [
+      { apiKeySecretName: 'companyenrich/api-key', apiKeySecretArn: SECRET_ARN },
+      /apiKeySecretName and apiKeySecretArn: give one of them, not both/,
+    ],
+    [{ apiKeySecretKmsKeyArn: SECRET_KEY_ARN }, /apiKeySecretKmsKeyArn applies to an existing secret/],
   ])('rejects %j', (context, message) => {
     expect(() => settings(context)).toThrow(message);
+  });
+});
+
+describe('the app (infra/app.ts)', () => {
+  it('fails synthesis on bad context, naming the entry and what is wrong with it', () => {
+    const outdir = mkdtempSync(path.join(os.tmpdir(), 'enrich-job-watch-bad-context-'));
+    try {
+      // What the CLI does: run the app with the context in CDK_CONTEXT_JSON.
+      const run = spawnSync(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/app.ts'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({
+            subscriptions: [{ email: 'ops@example.com', statuses: ['failed'] }, { sms: '+1 555 555 0100' }],
+          }),
+        },
+        timeout: 30_000,
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(
+        'context subscriptions[1] {"sms":"+1 555 555 0100"}: sms must be an E.164 phone number',
+      );
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

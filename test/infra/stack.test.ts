@@ -1,90 +1,79 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduledPoller } from '../../infra/constructs/scheduled-poller.js';
-import { EnrichJobWatchStack } from '../../infra/enrich-job-watch-stack.js';
+import {
+  asArray,
+  cfnText,
+  only,
+  REPO_ROOT,
+  SECRET_ARN,
+  SECRET_KEY_ARN,
+  JOB_A,
+  JOB_B,
+  synthFixture,
+  type Fixture,
+  type Resource,
+  type Statement,
+} from './fixture.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
-/** The feature flags `cdk synth` runs with, so the tests see the template the CLI produces. */
-function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  return cdkJson.context;
-}
-
-function only(template: Template, type: string): { id: string; resource: Resource } {
-  const found = Object.entries(template.findResources(type) as Record<string, Resource>);
-  expect(found, type).toHaveLength(1);
-  const [id, resource] = found[0] ?? ['', { Type: type, Properties: {} }];
-  return { id, resource };
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-let outdir: string;
+let fixture: Fixture;
 let template: Template;
-let ephemeral: Template;
-let ids: {
-  table: string;
-  topics: { events: string; email: string; sms: string };
-  secret: string;
-  fn: string;
-  role: string;
-  rule: string;
-  logs: string;
-};
-
-/** The logical ids of the three channel topics, told apart by their construct paths. */
-function topicIds(stackTemplate: Template): { events: string; email: string; sms: string } {
-  const topics = stackTemplate.findResources('AWS::SNS::Topic') as Record<string, Resource>;
-  expect(Object.keys(topics)).toHaveLength(3);
-  const find = (fragment: string): string => {
-    const id = Object.keys(topics).find((logicalId) => logicalId.includes(fragment));
-    if (!id) throw new Error(`no ${fragment} topic`);
-    return id;
-  };
-  return { events: find('EventsTopic'), email: find('EmailTopic'), sms: find('SmsTopic') };
-}
+let configured: Template;
+let importedByArn: Template;
 
 beforeAll(() => {
-  outdir = mkdtempSync(path.join(os.tmpdir(), 'enrich-job-watch-stack-test-'));
-  // The built-in CloudFormation validation runs in synth.test.ts (the CLI synth) with cfn-lint; skipping it here saves seconds.
-  const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
-  const stack = new EnrichJobWatchStack(app, 'EnrichJobWatch');
-  // Same function code, so esbuild runs once for both stacks.
-  const testStack = new EnrichJobWatchStack(app, 'Ephemeral', {
-    removalPolicy: RemovalPolicy.DESTROY,
-    pollInterval: Duration.minutes(5),
-  });
-  template = Template.fromStack(stack);
-  ephemeral = Template.fromStack(testStack);
-  const fn = only(template, 'AWS::Lambda::Function');
-  ids = {
-    table: only(template, 'AWS::DynamoDB::Table').id,
-    topics: topicIds(template),
-    secret: only(template, 'AWS::SecretsManager::Secret').id,
-    fn: fn.id,
-    role: only(template, 'AWS::IAM::Role').id,
-    rule: only(template, 'AWS::Events::Rule').id,
-    logs: only(template, 'AWS::Logs::LogGroup').id,
-  };
+  fixture = synthFixture();
+  ({ defaults: template, configured, importedByArn } = fixture.templates);
 }, 60_000);
 
 afterAll(() => {
-  rmSync(outdir, { recursive: true, force: true });
+  // Unset when synthesis failed in beforeAll (and that failure is the one to report).
+  (fixture as Fixture | undefined)?.dispose();
 });
 
+/** Logical ids, told apart by their construct paths. */
+function ids(stackTemplate: Template) {
+  return {
+    table: only(stackTemplate, 'AWS::DynamoDB::Table').id,
+    key: only(stackTemplate, 'AWS::KMS::Key').id,
+    topics: {
+      events: only(stackTemplate, 'AWS::SNS::Topic', 'EventsTopic').id,
+      email: only(stackTemplate, 'AWS::SNS::Topic', 'EmailTopic').id,
+      sms: only(stackTemplate, 'AWS::SNS::Topic', 'SmsTopic').id,
+      operator: only(stackTemplate, 'AWS::SNS::Topic', 'OperatorTopic').id,
+    },
+    fn: only(stackTemplate, 'AWS::Lambda::Function').id,
+    fnRole: only(stackTemplate, 'AWS::IAM::Role', 'PollerFunctionRole').id,
+    schedulerRole: only(stackTemplate, 'AWS::IAM::Role', 'SchedulerRole').id,
+    logs: only(stackTemplate, 'AWS::Logs::LogGroup').id,
+    queue: only(stackTemplate, 'AWS::SQS::Queue').id,
+    dashboard: only(stackTemplate, 'AWS::CloudWatch::Dashboard').id,
+  };
+}
+
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+/** The statements of the role's policies, actions sorted, in template order. */
+function statementsOf(stackTemplate: Template, roleId: string): Statement[] {
+  const policies = Object.values(
+    stackTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }) as Record<
+      string,
+      Resource
+    >,
+  );
+  return policies
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .map((statement) => ({ ...statement, Action: asArray(statement.Action).sort() }));
+}
+
+function environmentOf(stackTemplate: Template): Record<string, unknown> {
+  const fn = only(stackTemplate, 'AWS::Lambda::Function').resource;
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
 describe('jobs table', () => {
-  it('has the adapter key schema, the sparse due index (ALL projection), TTL, PITR and on-demand billing', () => {
+  it('has the adapter key schema, the sparse due index, TTL, PITR, encryption, deletion protection, on-demand billing', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [
@@ -104,128 +93,234 @@ describe('jobs table', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // SSEEnabled without a key: the AWS managed key (aws/dynamodb).
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
       BillingMode: 'PAY_PER_REQUEST',
       ProvisionedThroughput: Match.absent(),
     });
   });
 
-  it('is retained by default and destroyed in a stack that asks for it', () => {
-    expect(only(template, 'AWS::DynamoDB::Table').resource.DeletionPolicy).toBe('Retain');
-    expect(only(ephemeral, 'AWS::DynamoDB::Table').resource.DeletionPolicy).toBe('Delete');
-    for (const type of ['AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
-      expect(only(template, type).resource.DeletionPolicy, type).toBe('Retain');
-      expect(only(ephemeral, type).resource.DeletionPolicy, type).toBe('Delete');
-    }
+  it('tells the function the retention the TTL applies (JOB_RETENTION_DAYS)', () => {
+    expect(environmentOf(template).JOB_RETENTION_DAYS).toBe('90');
+    expect(environmentOf(configured).JOB_RETENTION_DAYS).toBe('30');
+  });
+
+  it('is retained and protected by default; a test stack can have it deleted', () => {
+    const table = only(template, 'AWS::DynamoDB::Table').resource;
+    expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    const testTable = only(configured, 'AWS::DynamoDB::Table').resource;
+    expect([testTable.DeletionPolicy, testTable.Properties.DeletionProtectionEnabled]).toEqual([
+      'Delete',
+      false,
+    ]);
+    // Deletion protection can be switched off on its own.
+    const other = only(importedByArn, 'AWS::DynamoDB::Table').resource;
+    expect([other.DeletionPolicy, other.Properties.DeletionProtectionEnabled]).toEqual(['Retain', false]);
+  });
+
+  it('retains exactly the stateful resources on `cdk destroy` (and none in a DESTROY stack)', () => {
+    const retained = (stackTemplate: Template) =>
+      Object.values(stackTemplate.toJSON().Resources as Record<string, Resource>)
+        .filter((resource) => resource.DeletionPolicy === 'Retain')
+        .map((resource) => resource.Type)
+        .sort();
+    expect(retained(template)).toEqual([
+      'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
+      'AWS::SecretsManager::Secret',
+    ]);
+    expect(retained(configured)).toEqual([]);
   });
 });
 
 describe('schedule', () => {
-  it('runs the poll function every minute', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('invokes the poll function every minute with {"time": <scheduled time>}, once, within a minute, dead-lettering failures', () => {
+    const id = ids(template);
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Targets: [{ Arn: { 'Fn::GetAtt': [ids.fn, 'Arn'] }, Id: Match.anyValue() }],
-    });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [ids.rule, 'Arn'] },
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: getAtt(id.fn),
+        RoleArn: getAtt(id.schedulerRole),
+        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        DeadLetterConfig: { Arn: getAtt(id.queue) },
+      },
     });
   });
 
   it('follows the configured interval, and tells the function the same interval', () => {
-    ephemeral.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
-    const fn = only(ephemeral, 'AWS::Lambda::Function').resource;
-    expect(fn.Properties).toMatchObject({ Environment: { Variables: { POLL_INTERVAL_SECONDS: '300' } } });
+    configured.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
+    expect(environmentOf(configured).POLL_INTERVAL_SECONDS).toBe('300');
   });
 
-  it('refuses a timeout that is not shorter than the interval', () => {
-    expect(
-      () =>
-        new ScheduledPoller(new Stack(), 'Poller', {
-          interval: Duration.minutes(1),
-          timeout: Duration.seconds(60),
-        }),
-    ).toThrow(/timeout \(1 minute\) must be shorter than interval \(1 minute\)/);
+  it('has a role only Scheduler of this account can assume, allowed to invoke the function and dead-letter, nothing else', () => {
+    const id = ids(template);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': Match.anyValue(),
+              },
+            },
+          },
+        ],
+      },
+    });
+    expect(statementsOf(template, id.schedulerRole)).toEqual([
+      // The function's own ARN: not `<arn>:*` (every version and alias), as the stock target grants.
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: getAtt(id.fn) },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: getAtt(id.queue) },
+    ]);
+  });
+
+  it('dead-letters into an SSE, TLS-only queue that keeps messages 14 days', () => {
+    const id = ids(template);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id.queue }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: getAtt(id.queue),
+          },
+        ],
+      },
+    });
   });
 });
 
 describe('poll function', () => {
-  it('runs the bundled handler on Node 22 / arm64 with a timeout inside the interval', () => {
+  it('runs the bundled handler on Node 22 / arm64, reserved to one execution, with a timeout inside the interval', () => {
+    const id = ids(template);
     expect(only(template, 'AWS::Lambda::Function').resource.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 50,
       MemorySize: 256,
+      ReservedConcurrentExecutions: 1,
       TracingConfig: { Mode: 'Active' },
-      Role: { 'Fn::GetAtt': [ids.role, 'Arn'] },
-      LoggingConfig: { LogGroup: { Ref: ids.logs } },
+      Role: getAtt(id.fnRole),
+      LoggingConfig: { LogGroup: { Ref: id.logs } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: ids.fn },
+      FunctionName: { Ref: id.fn },
+      Qualifier: '$LATEST',
       MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
     });
   });
 
-  it('gets resource names and the secret ARN in its environment, never the API key', () => {
-    const { Environment } = only(template, 'AWS::Lambda::Function').resource.Properties as {
-      Environment: { Variables: Record<string, unknown> };
+  it('takes the configured timeout, concurrency, log retention and log level', () => {
+    expect(only(configured, 'AWS::Lambda::Function').resource.Properties).toMatchObject({
+      Timeout: 120,
+      ReservedConcurrentExecutions: 2,
+    });
+    configured.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    expect(environmentOf(configured).POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+    // 'none': no reservation at all.
+    expect(
+      only(importedByArn, 'AWS::Lambda::Function').resource.Properties.ReservedConcurrentExecutions,
+    ).toBeUndefined();
+  });
+
+  it('is bundled minified with a source map, which Node is told to use', () => {
+    // The code's S3 key is `<asset hash>.zip`; the staged bundle is `asset.<asset hash>/`.
+    const { Code } = only(template, 'AWS::Lambda::Function').resource.Properties as {
+      Code: { S3Key: string };
     };
-    expect(Environment.Variables).toEqual({
-      JOBS_TABLE_NAME: { Ref: ids.table },
-      EVENTS_TOPIC_ARN: { Ref: ids.topics.events },
-      EMAIL_TOPIC_ARN: { Ref: ids.topics.email },
-      SMS_TOPIC_ARN: { Ref: ids.topics.sms },
-      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: ids.secret },
+    const assetDir = path.join(fixture.outdir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`);
+    const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+    expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    // Minified: no line of a pretty-printed bundle is this long on average.
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1_000);
+    expect(JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8'))).toMatchObject({
+      version: 3,
+    });
+    expect(environmentOf(template).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('gets resource names, the secret ARN and its settings in its environment, never the API key', () => {
+    const id = ids(template);
+    expect(environmentOf(template)).toEqual({
+      JOBS_TABLE_NAME: { Ref: id.table },
+      JOB_RETENTION_DAYS: '90',
+      EVENTS_TOPIC_ARN: { Ref: id.topics.events },
+      EMAIL_TOPIC_ARN: { Ref: id.topics.email },
+      SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret').id },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
       POWERTOOLS_METRICS_NAMESPACE: 'EnrichJobWatch',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });
+    expect(environmentOf(configured)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'enrich-job-watch-dev',
+      COMPANYENRICH_API_KEY_SECRET_ARN: 'companyenrich/api-key',
+    });
+    expect(environmentOf(importedByArn).COMPANYENRICH_API_KEY_SECRET_ARN).toBe(SECRET_ARN);
   });
 
-  it('is granted exactly its table and index, topic and secret', () => {
-    const policies = Object.values(
-      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: ids.role }] } }) as Record<
-        string,
-        Resource
-      >,
-    );
-    const statements = policies.flatMap(
-      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
-    const resourcesByAction = new Map<string, unknown[]>();
-    for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
-      for (const action of asArray(statement.Action)) {
-        resourcesByAction.set(action, [
-          ...(resourcesByAction.get(action) ?? []),
-          ...asArray(statement.Resource),
-        ]);
-      }
-    }
-
-    const tableArn = { 'Fn::GetAtt': [ids.table, 'Arn'] };
-    const indexArn = { 'Fn::Join': ['', [tableArn, '/index/*']] };
-    expect(Object.fromEntries(resourcesByAction)).toEqual({
-      'dynamodb:GetItem': [tableArn, indexArn],
-      'dynamodb:PutItem': [tableArn, indexArn],
-      'dynamodb:UpdateItem': [tableArn, indexArn],
-      'dynamodb:Query': [tableArn, indexArn],
-      // IAM policy minimisation orders the topics by logical id.
-      'sns:Publish': [{ Ref: ids.topics.events }, { Ref: ids.topics.email }, { Ref: ids.topics.sms }].sort(
-        (a, b) => a.Ref.localeCompare(b.Ref),
-      ),
-      'secretsmanager:GetSecretValue': [{ Ref: ids.secret }],
-      'secretsmanager:DescribeSecret': [{ Ref: ids.secret }],
-      // X-Ray has no resource-level permissions.
-      'xray:PutTraceSegments': ['*'],
-      'xray:PutTelemetryRecords': ['*'],
+  it('has its own role, without managed policies, that only Lambda assumes', () => {
+    const role = only(template, 'AWS::IAM::Role', 'PollerFunctionRole').resource;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ],
     });
+  });
+
+  it('is granted, statement by statement, exactly its log group, table, due index, topics, key and secret', () => {
+    const id = ids(template);
+    expect(statementsOf(template, id.fnRole)).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(id.logs) },
+      // X-Ray has no resource-level permissions.
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: getAtt(id.table),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        Resource: { 'Fn::Join': ['', [getAtt(id.table), '/index/by-next-check']] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        // IAM policy minimisation orders the topics by logical id; never the operator topic.
+        Resource: [id.topics.events, id.topics.email, id.topics.sms].sort().map((topic) => ({ Ref: topic })),
+      },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(id.key) },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: { Ref: only(template, 'AWS::SecretsManager::Secret').id },
+      },
+    ]);
   });
 
   it('still matches the calls the job-store adapter makes (a tripwire for the DynamoDB actions above)', () => {
@@ -241,47 +336,456 @@ describe('poll function', () => {
     // paginateScan is the CLI's `list`, which runs with the operator's credentials, not the function's.
     expect(
       calls.sort(),
-      'a new DynamoDB call: revisit JOB_STORE_ACTIONS in infra/constructs/job-store.ts',
+      'a new DynamoDB call: revisit JOB_STORE_*_ACTIONS in infra/constructs/job-store.ts',
     ).toEqual(['GetCommand', 'PutCommand', 'UpdateCommand', 'paginateQuery', 'paginateScan']);
   });
 
-  it('has no wildcard action or resource anywhere in the template except what X-Ray requires', () => {
-    const statements = Object.values(
-      template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
-    ).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    for (const statement of statements) {
-      expect(asArray(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
-      if (asArray(statement.Resource).includes('*')) {
-        expect(asArray(statement.Action).every((action) => action.startsWith('xray:'))).toBe(true);
+  it('has no wildcard action anywhere, and resource "*" only for X-Ray', () => {
+    for (const stackTemplate of [template, configured, importedByArn]) {
+      const statements = Object.values(
+        stackTemplate.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+      ).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(asArray(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
+        const resources = asArray(statement.Resource).map((resource) =>
+          typeof resource === 'string' ? resource : cfnText(resource),
+        );
+        if (resources.some((resource) => resource.includes('*'))) {
+          expect(statement.Action).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+          expect(resources).toEqual(['*']);
+        }
       }
     }
-    // Logs go through the AWS managed basic execution policy (CreateLogStream/PutLogEvents).
-    template.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [
-        {
-          'Fn::Join': [
-            '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-          ],
-        },
-      ],
-    });
   });
 });
 
-describe('API key secret and outputs', () => {
-  it('creates the secret empty, for the operator to fill', () => {
+describe('API key secret', () => {
+  it('is created empty, for the operator to fill; no key value anywhere in the template', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.absent(),
       SecretString: Match.absent(),
     });
+    for (const stackTemplate of [template, configured, importedByArn]) {
+      const text = JSON.stringify(stackTemplate.toJSON());
+      expect(text).not.toMatch(/SecretString|GenerateSecretString|"COMPANYENRICH_API_KEY"/);
+    }
   });
 
-  it('outputs the table name, the topic ARN and the command that stores the key', () => {
-    template.hasOutput('JobsTableName', { Value: { Ref: ids.table } });
-    template.hasOutput('EventsTopicArn', { Value: { Ref: ids.topics.events } });
-    template.hasOutput('EmailTopicArn', { Value: { Ref: ids.topics.email } });
-    template.hasOutput('SmsTopicArn', { Value: { Ref: ids.topics.sms } });
+  it('can be an existing secret by name: read with the name, granted with the 6-character suffix, decrypted through Secrets Manager', () => {
+    configured.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const id = ids(configured);
+    const statements = statementsOf(configured, id.fnRole);
+    const read = statements.find((statement) => statement.Action.includes('secretsmanager:GetSecretValue'));
+    expect(read?.Action).toEqual(['secretsmanager:GetSecretValue']);
+    expect(cfnText(read?.Resource)).toBe(
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:companyenrich/api-key-??????',
+    );
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: SECRET_KEY_ARN,
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': {
+            'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+          },
+        },
+      },
+    });
+  });
+
+  it('can be an existing secret by ARN', () => {
+    importedByArn.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(statementsOf(importedByArn, ids(importedByArn).fnRole)).toContainEqual({
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: SECRET_ARN,
+    });
+  });
+});
+
+describe('notifications', () => {
+  it('encrypts every topic with one customer managed key that rotates', () => {
+    for (const stackTemplate of [template, configured]) {
+      const id = ids(stackTemplate);
+      stackTemplate.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      const topics = Object.values(
+        stackTemplate.findResources('AWS::SNS::Topic') as Record<string, Resource>,
+      );
+      expect(topics).toHaveLength(4);
+      for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual(getAtt(id.key));
+    }
+  });
+
+  it('lets the account administer the key and CloudWatch alarms of this account use it, and nothing else', () => {
+    const key = only(template, 'AWS::KMS::Key').resource;
+    expect((key.Properties.KeyPolicy as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Action: 'kms:*',
+        Effect: 'Allow',
+        Principal: {
+          AWS: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+            ],
+          },
+        },
+        Resource: '*',
+      },
+      {
+        Sid: 'AllowCloudWatchAlarmsOfThisAccountToPublishToEncryptedTopics',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
+  it('refuses publishing without TLS on every topic; only the operator topic lets CloudWatch alarms of this account publish', () => {
+    const id = ids(template);
+    const policies = Object.values(
+      template.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>,
+    );
+    const byTopic = new Map(
+      policies.map((policy) => [
+        (policy.Properties.Topics as { Ref: string }[])[0]?.Ref,
+        (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      ]),
+    );
+    expect([...byTopic.keys()].sort()).toEqual(Object.values(id.topics).sort());
+    for (const [topic, statements] of byTopic) {
+      expect(statements[0]).toEqual({
+        Sid: 'AllowPublishThroughSSLOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: topic },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+      expect(statements.slice(1)).toEqual(
+        topic === id.topics.operator
+          ? [
+              {
+                Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+                Effect: 'Allow',
+                Principal: { Service: 'cloudwatch.amazonaws.com' },
+                Action: 'sns:Publish',
+                Resource: { Ref: topic },
+                Condition: {
+                  StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                  ArnLike: {
+                    'aws:SourceArn': {
+                      'Fn::Join': [
+                        '',
+                        [
+                          'arn:',
+                          { Ref: 'AWS::Partition' },
+                          ':cloudwatch:',
+                          { Ref: 'AWS::Region' },
+                          ':',
+                          { Ref: 'AWS::AccountId' },
+                          ':alarm:*',
+                        ],
+                      ],
+                    },
+                  },
+                },
+              },
+            ]
+          : [],
+      );
+    }
+  });
+
+  it('subscribes the configured emails to the email topic and phones to the SMS topic, with their filter policies', () => {
+    const id = ids(configured);
+    const subscriptions = Object.values(
+      configured.findResources('AWS::SNS::Subscription') as Record<string, Resource>,
+    )
+      .map(({ Properties }) => Properties)
+      .sort((a, b) => String(a.Endpoint).localeCompare(String(b.Endpoint)));
+    expect(subscriptions).toEqual([
+      {
+        Protocol: 'sms',
+        Endpoint: '+15555550100',
+        TopicArn: { Ref: id.topics.sms },
+        FilterPolicy: { event_type: ['job.completed', 'job.failed'] },
+      },
+      { Protocol: 'sms', Endpoint: '+447700900123', TopicArn: { Ref: id.topics.sms } },
+      { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: id.topics.operator } },
+      {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+        TopicArn: { Ref: id.topics.email },
+        FilterPolicy: { status: ['failed'] },
+      },
+      {
+        Protocol: 'email',
+        Endpoint: 'team@example.com',
+        TopicArn: { Ref: id.topics.email },
+        FilterPolicy: { job_id: [JOB_A, JOB_B] },
+      },
+    ]);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('keeps a subscription when the list is reordered (its id follows the address)', () => {
+    const logicalIds = Object.keys(configured.findResources('AWS::SNS::Subscription'));
+    expect(
+      logicalIds.every((logicalId) =>
+        /Notifications(Sms|Email|OperatorEmail)Subscription[0-9a-f]{12}/.test(logicalId),
+      ),
+    ).toBe(true);
+    expect(logicalIds.join()).not.toMatch(/example|5555/);
+  });
+});
+
+describe('operations', () => {
+  function alarm(stackTemplate: Template, name: string): Record<string, unknown> {
+    return only(stackTemplate, 'AWS::CloudWatch::Alarm', `Operations${name}`).resource.Properties;
+  }
+  const service = (value: string) => [{ Name: 'service', Value: value }];
+
+  it('sends every alarm and its recovery to the operator topic', () => {
+    const id = ids(template);
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    );
+    expect(alarms.map((resource) => resource.Properties.AlarmName).sort()).toEqual(
+      ['ApiAccess', 'Heartbeat', 'PollDuration', 'PollErrors', 'PollThrottles', 'ScheduleDeadLetters'].map(
+        (name) => `EnrichJobWatch-${name}`,
+      ),
+    );
+    for (const { Properties } of alarms) {
+      expect(Properties.AlarmActions).toEqual([{ Ref: id.topics.operator }]);
+      expect(Properties.OKActions).toEqual([{ Ref: id.topics.operator }]);
+      expect(String(Properties.AlarmDescription).length).toBeGreaterThan(80);
+    }
+  });
+
+  it('alarms on function errors and throttles (>= 1 in 2 of 3 five-minute periods)', () => {
+    const id = ids(template);
+    for (const [name, metricName] of [
+      ['PollErrors', 'Errors'],
+      ['PollThrottles', 'Throttles'],
+    ] as const) {
+      expect(alarm(template, name)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id.fn } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms when the p99 duration passes 80% of the timeout', () => {
+    expect(alarm(template, 'PollDuration')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: 40_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(alarm(configured, 'PollDuration').Threshold).toBe(96_000);
+  });
+
+  it('alarms when the schedule dead-letters a tick', () => {
+    const id = ids(template);
+    expect(alarm(template, 'ScheduleDeadLetters')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(id.queue, 'QueueName') }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms on API authorisation, payment and key failures (the sum of three ApiErrors series)', () => {
+    const properties = alarm(template, 'ApiAccess');
+    expect(properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const metrics = properties.Metrics as Record<string, unknown>[];
+    expect(metrics[0]).toEqual({
+      Id: 'expr_1',
+      Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)',
+      Label: 'API access errors',
+      ReturnData: true,
+    });
+    expect(metrics.slice(1)).toEqual(
+      ['unauthorized', 'payment_required', 'api_key_unavailable'].map((kind, index) => ({
+        Id: `m${index}`,
+        ReturnData: false,
+        MetricStat: {
+          Metric: {
+            Namespace: 'EnrichJobWatch',
+            MetricName: 'ApiErrors',
+            Dimensions: [
+              { Name: 'ErrorKind', Value: kind },
+              { Name: 'service', Value: 'enrich-job-watch' },
+            ],
+          },
+          Period: 300,
+          Stat: 'Sum',
+        },
+      })),
+    );
+  });
+
+  it('alarms when no tick completed for the heartbeat window, counting missing data as no tick', () => {
+    expect(alarm(template, 'Heartbeat')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'TicksCompleted',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+      TreatMissingData: 'breaching',
+    });
+    expect(alarm(configured, 'Heartbeat')).toMatchObject({
+      Dimensions: service('enrich-job-watch-dev'),
+      EvaluationPeriods: 20,
+      DatapointsToAlarm: 20,
+    });
+  });
+
+  describe('dashboard', () => {
+    type Widget = { type: string; properties: { title?: string; metrics?: unknown[][]; alarms?: string[] } };
+    let widgets: Widget[];
+    beforeAll(() => {
+      const dashboard = only(template, 'AWS::CloudWatch::Dashboard').resource;
+      widgets = (JSON.parse(cfnText(dashboard.Properties.DashboardBody)) as { widgets: Widget[] }).widgets;
+    });
+    const graph = (title: string): unknown[][] => {
+      const widget = widgets.find((candidate) => candidate.properties.title === title);
+      if (!widget?.properties.metrics) throw new Error(`no graph "${title}"`);
+      return widget.properties.metrics;
+    };
+    const custom = (name: string, dimension?: [string, string]) => [
+      'EnrichJobWatch',
+      name,
+      ...(dimension ?? []),
+      'service',
+      'enrich-job-watch',
+    ];
+
+    it('is named after the stack and region, and its URL is an output', () => {
+      const id = ids(template);
+      template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardName: { 'Fn::Join': ['', ['EnrichJobWatch-', { Ref: 'AWS::Region' }]] },
+      });
+      expect(cfnText(template.findOutputs('DashboardUrl').DashboardUrl?.Value)).toBe(
+        `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/\${${id.dashboard}}`,
+      );
+    });
+
+    it('shows ticks, checks, transitions and notifications', () => {
+      expect(graph('Ticks').map((metric) => metric.slice(0, -1))).toEqual([
+        custom('TicksCompleted'),
+        ...[
+          'unauthorized',
+          'payment_required',
+          'api_key_unavailable',
+          'throttled',
+          'deadline',
+          'aborted',
+        ].map((reason) => custom('TicksHalted', ['Reason', reason])),
+      ]);
+      expect(graph('Checks and transitions').map((metric) => metric.slice(0, -1))).toEqual([
+        custom('JobsChecked'),
+        custom('Transitions'),
+        custom('JobsDeferred'),
+      ]);
+      expect(graph('Notifications').map((metric) => metric.slice(0, -1))).toEqual([
+        custom('NotificationsPublished'),
+        custom('OperatorAlertsPublished'),
+        custom('PublishFailures'),
+      ]);
+    });
+
+    it('shows API errors by code and jobs by status, summed over 5 minutes', () => {
+      const apiErrors = graph('API errors by code (ErrorKind)');
+      expect(apiErrors.map((metric) => metric[3])).toEqual([
+        'unauthorized',
+        'payment_required',
+        'api_key_unavailable',
+        'not_found',
+        'rejected',
+        'throttled',
+        'server_error',
+        'unexpected_http_status',
+        'timeout',
+        'network',
+        'malformed',
+        'mismatched',
+        'aborted',
+      ]);
+      expect(apiErrors[0]).toEqual([
+        ...custom('ApiErrors', ['ErrorKind', 'unauthorized']),
+        { label: 'unauthorized', stat: 'Sum' },
+      ]);
+      const jobsByStatus = graph('Jobs by status (checked, sum over 5 minutes)');
+      expect(jobsByStatus).toEqual(
+        ['pending', 'processing', 'completing', 'completed', 'failed', 'not_found', 'rejected'].map(
+          (status) => [...custom('JobsByStatus', ['Status', status]), { label: status, stat: 'Sum' }],
+        ),
+      );
+      // Every graph's period: five minutes.
+      for (const widget of widgets.filter((candidate) => candidate.type === 'metric')) {
+        expect(widget.properties).toMatchObject({ period: 300 });
+      }
+    });
+
+    it('shows the state of every alarm', () => {
+      const alarmWidget = widgets.find((widget) => widget.type === 'alarm');
+      expect(alarmWidget?.properties.alarms).toHaveLength(6);
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('outputs the table name, the topic ARNs (exported for other stacks) and the command that stores the key', () => {
+    const id = ids(template);
+    template.hasOutput('JobsTableName', { Value: { Ref: id.table } });
+    template.hasOutput('EventsTopicArn', {
+      Value: { Ref: id.topics.events },
+      Export: { Name: 'EnrichJobWatch-EventsTopicArn' },
+    });
+    template.hasOutput('EmailTopicArn', {
+      Value: { Ref: id.topics.email },
+      Export: { Name: 'EnrichJobWatch-EmailTopicArn' },
+    });
+    template.hasOutput('SmsTopicArn', {
+      Value: { Ref: id.topics.sms },
+      Export: { Name: 'EnrichJobWatch-SmsTopicArn' },
+    });
+    template.hasOutput('OperatorTopicArn', {
+      Value: { Ref: id.topics.operator },
+      Export: { Name: 'EnrichJobWatch-OperatorTopicArn' },
+    });
     template.hasOutput('SetApiKeyCommand', {
       Value: {
         'Fn::Join': [
@@ -290,11 +794,19 @@ describe('API key secret and outputs', () => {
             'read -rs COMPANYENRICH_API_KEY && aws secretsmanager put-secret-value --region ',
             { Ref: 'AWS::Region' },
             ' --secret-id ',
-            { Ref: ids.secret },
+            { Ref: only(template, 'AWS::SecretsManager::Secret').id },
             ' --secret-string "$COMPANYENRICH_API_KEY"',
           ],
         ],
       },
     });
+  });
+
+  it('uses the configured export prefix, and the imported secret in the command', () => {
+    configured.hasOutput('EventsTopicArn', { Export: { Name: 'ejw-dev-EventsTopicArn' } });
+    configured.hasOutput('OperatorTopicArn', { Export: { Name: 'ejw-dev-OperatorTopicArn' } });
+    expect(cfnText(configured.findOutputs('SetApiKeyCommand').SetApiKeyCommand?.Value)).toBe(
+      'read -rs COMPANYENRICH_API_KEY && aws secretsmanager put-secret-value --region ${AWS::Region} --secret-id companyenrich/api-key --secret-string "$COMPANYENRICH_API_KEY"',
+    );
   });
 });

@@ -1,0 +1,88 @@
+import { Duration } from 'aws-cdk-lib';
+import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { StatusApiErrorKind } from '../functions/core/domain/errors.js';
+import { JobStatus } from '../functions/core/domain/job-status.js';
+import type { HaltReason } from '../functions/core/use-cases/poll-tick.js';
+import { TickMetric } from '../functions/poll/tick-metrics.js';
+
+/**
+ * Where the poll function's custom metrics land, and the one place both sides read it from:
+ * `createAppFunction` sets POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME from it, and
+ * the alarms and the dashboard address their metrics with it.
+ */
+export interface MetricsIdentity {
+  /** CloudWatch namespace (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly namespace: string;
+  /** Powertools service name (POWERTOOLS_SERVICE_NAME): the `service` dimension on every metric. */
+  readonly service: string;
+}
+
+/** The defaults; a second stack in the same account and region must set another `service`. */
+export const DEFAULT_METRICS_IDENTITY: MetricsIdentity = {
+  namespace: 'EnrichJobWatch',
+  service: 'enrich-job-watch',
+};
+
+/** Powertools' `service` dimension: Metrics adds it to every metric, singleMetric() included. */
+export const SERVICE_DIMENSION = 'service';
+
+/** The extra dimension of each per-kind metric (`singleMetric()` in `recordTickMetrics`). */
+export const TICK_METRIC_DIMENSION = {
+  [TickMetric.ApiErrors]: 'ErrorKind',
+  [TickMetric.JobsByStatus]: 'Status',
+  [TickMetric.TicksHalted]: 'Reason',
+} as const;
+
+/** Every `ErrorKind` value `ApiErrors` can carry. */
+export const API_ERROR_KINDS: readonly StatusApiErrorKind[] = Object.values(StatusApiErrorKind);
+
+/** The kinds that mean "the account or its key is the problem": the API access alarm sums these. */
+export const ACCESS_ERROR_KINDS = [
+  StatusApiErrorKind.Unauthorized,
+  StatusApiErrorKind.PaymentRequired,
+  StatusApiErrorKind.ApiKeyUnavailable,
+] as const satisfies readonly StatusApiErrorKind[];
+
+/** Every `Status` value `JobsByStatus` can carry. */
+export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
+
+/** Every `Reason` value `TicksHalted` can carry (`HaltReason`). */
+export const HALT_REASONS = [
+  'unauthorized',
+  'payment_required',
+  'api_key_unavailable',
+  'throttled',
+  'deadline',
+  'aborted',
+] as const satisfies readonly HaltReason[];
+
+/**
+ * A custom metric of the poll function, addressed with exactly the dimensions Powertools emits:
+ * `{service}` for the plain tick metrics, `{service, <kind dimension>}` for the per-kind ones.
+ */
+export function tickMetric(
+  identity: MetricsIdentity,
+  name: (typeof TickMetric)[keyof typeof TickMetric],
+  options: MetricOptions & { readonly kind?: string } = {},
+): Metric {
+  const { kind, ...metricOptions } = options;
+  const kindDimension = (TICK_METRIC_DIMENSION as Partial<Record<string, string>>)[name];
+  if ((kindDimension === undefined) !== (kind === undefined)) {
+    throw new Error(
+      kindDimension === undefined
+        ? `${name} has no per-kind dimension`
+        : `${name} is emitted per ${kindDimension}: give its value`,
+    );
+  }
+  return new Metric({
+    namespace: identity.namespace,
+    metricName: name,
+    dimensionsMap: {
+      [SERVICE_DIMENSION]: identity.service,
+      ...(kindDimension !== undefined && kind !== undefined ? { [kindDimension]: kind } : {}),
+    },
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+    ...metricOptions,
+  });
+}

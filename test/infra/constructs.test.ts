@@ -1,0 +1,182 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { ApiKeySecret } from '../../infra/constructs/api-key-secret.js';
+import { JobStore } from '../../infra/constructs/job-store.js';
+import { Notifications } from '../../infra/constructs/notifications.js';
+import { Operations } from '../../infra/constructs/operations.js';
+import { ScheduledPoller } from '../../infra/constructs/scheduled-poller.js';
+import { EnrichJobWatchStack } from '../../infra/enrich-job-watch-stack.js';
+import {
+  parseOperatorEmails,
+  parseSubscriptions,
+  type NotificationSubscription,
+} from '../../infra/subscriptions.js';
+import { DEFAULT_METRICS_IDENTITY } from '../../infra/telemetry.js';
+import { JOB_A } from './fixture.js';
+
+/** None of these get as far as bundling: each check runs before the function is created. */
+const stack = () => new Stack(new App({ builtinCloudFormationValidation: false }));
+
+describe('subscriptions', () => {
+  it('accepts each shape and normalises the lists', () => {
+    expect(
+      parseSubscriptions([
+        { email: 'a@x.com', statuses: ['failed', 'failed'] },
+        { sms: '+15555550100', eventTypes: ['job.completed', 'job.failed'] },
+        { email: 'b@x.com', jobIds: [JOB_A] },
+        { email: 'c@x.co.uk', eventTypes: ['watcher.unauthorized'], statuses: ['unauthorized'] },
+      ]),
+    ).toEqual([
+      { email: 'a@x.com', statuses: ['failed'] },
+      { sms: '+15555550100', eventTypes: ['job.completed', 'job.failed'] },
+      { email: 'b@x.com', jobIds: [JOB_A] },
+      { email: 'c@x.co.uk', eventTypes: ['watcher.unauthorized'], statuses: ['unauthorized'] },
+    ]);
+  });
+
+  it.each([
+    [
+      { sms: '15555550100' },
+      /subscriptions\[0\] \{"sms":"15555550100"\}: sms must be an E\.164 phone number/,
+    ],
+    [{ sms: '+0555550100' }, /sms must be an E\.164/],
+    [{ sms: '+1234567890123456' }, /sms must be an E\.164/],
+    [
+      { email: 'ops@localhost' },
+      /subscriptions\[0\] \{"email":"ops@localhost"\}: email must be an email address/,
+    ],
+    [{ email: 'a@x.com', sms: '+15555550100' }, /give exactly one of "email" and "sms"/],
+    [{ statuses: ['failed'] }, /give exactly one of "email" and "sms"/],
+    [{ email: 'a@x.com', status: ['failed'] }, /unknown key "status"/],
+    [
+      { email: 'a@x.com', eventTypes: ['job.done'] },
+      /eventTypes has "job.done"; expected event types \(job.completed, job.failed, job.not_found, job.rejected, watcher.unauthorized/,
+    ],
+    [{ email: 'a@x.com', statuses: ['processing'] }, /statuses has "processing"/],
+    [{ email: 'a@x.com', statuses: [] }, /statuses must be a non-empty list/],
+    [{ email: 'a@x.com', jobIds: ['job-1'] }, /jobIds has "job-1"; expected job ids \(UUIDs\)/],
+    ['a@x.com', /subscriptions\[0\] "a@x.com": must be an object/],
+  ])('rejects %j, naming it', (entry, message) => {
+    expect(() => parseSubscriptions([entry])).toThrow(message);
+  });
+
+  it('refuses the same address twice, naming both entries', () => {
+    expect(() =>
+      parseSubscriptions([{ email: 'A@x.com' }, { email: 'a@x.com', statuses: ['failed'] }]),
+    ).toThrow(/subscriptions\[1\] .*: a@x.com is already subscribed by subscriptions\[0\]/);
+  });
+
+  it('refuses a filter SNS would refuse (more than 150 value combinations)', () => {
+    const jobIds = Array.from(
+      { length: 40 },
+      (_, index) => `${String(index).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    );
+    expect(() =>
+      parseSubscriptions([
+        {
+          email: 'a@x.com',
+          statuses: ['failed', 'completed'],
+          eventTypes: ['job.failed', 'job.completed'],
+          jobIds,
+        },
+      ]),
+    ).toThrow(/combines 160 values .* SNS allows 150/);
+  });
+
+  it('fails the stack from typed props too, naming the entry', () => {
+    const subscriptions = [{ sms: 'call me' }] as NotificationSubscription[];
+    expect(() => new Notifications(stack(), 'Notifications', { subscriptions })).toThrow(
+      /subscriptions\[0\] \{"sms":"call me"\}: sms must be an E\.164 phone number/,
+    );
+    expect(() => new EnrichJobWatchStack(new App(), 'Bad', { operatorEmails: ['ops'] })).toThrow(
+      /operatorEmails\[0\] "ops": must be an email address/,
+    );
+  });
+
+  it('reads operator emails from a list or a comma-separated string', () => {
+    expect(parseOperatorEmails('a@x.com, b@x.com')).toEqual(['a@x.com', 'b@x.com']);
+    expect(parseOperatorEmails(['a@x.com'])).toEqual(['a@x.com']);
+    expect(() => parseOperatorEmails(['a@x.com', 'A@x.com'])).toThrow(
+      /operatorEmails\[1\] "A@x.com": listed twice/,
+    );
+  });
+});
+
+describe('construct settings', () => {
+  it.each([
+    [
+      { interval: Duration.minutes(1), timeout: Duration.seconds(60) },
+      /timeout \(1 minute\) must be shorter than interval \(1 minute\)/,
+    ],
+    [{ interval: Duration.seconds(90) }, /interval must be whole minutes from 1 minute to 1 day/],
+    [
+      { interval: Duration.minutes(30), timeout: Duration.minutes(16) },
+      /timeout must be whole seconds from 1 to 900/,
+    ],
+    [{ reservedConcurrency: 0 }, /reservedConcurrency must be a whole number >= 1 or 'none' \(got 0\)/],
+  ])('ScheduledPoller refuses %j', (props, message) => {
+    expect(() => new ScheduledPoller(stack(), 'Poller', props)).toThrow(message);
+  });
+
+  it('JobStore refuses a retention that is not whole days', () => {
+    expect(() => new JobStore(stack(), 'JobStore', { jobRetention: Duration.hours(36) })).toThrow(
+      /jobRetention must be whole days from 0 to 36500 \(got 1 day 12 hours\)/,
+    );
+  });
+
+  it('ApiKeySecret refuses a partial ARN (IAM needs the suffix) and a malformed key ARN', () => {
+    expect(
+      () =>
+        new ApiKeySecret(stack(), 'ApiKey', {
+          existing: {
+            secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:companyenrich/api-key',
+          },
+        }),
+    ).toThrow(/expected a complete secret ARN \(ending in -XXXXXX\)/);
+    expect(
+      () =>
+        new ApiKeySecret(stack(), 'ApiKey', { existing: { secretName: 'k', encryptionKeyArn: 'alias/k' } }),
+    ).toThrow(/expected a KMS key ARN \(got "alias\/k"\)/);
+  });
+
+  it('Operations refuses a heartbeat window shorter than two intervals', () => {
+    const scope = stack();
+    const props = {
+      pollFunction: LambdaFunction.fromFunctionArn(
+        scope,
+        'Fn',
+        'arn:aws:lambda:us-east-1:123456789012:function:f',
+      ),
+      pollTimeout: Duration.seconds(50),
+      deadLetterQueue: Queue.fromQueueArn(scope, 'Dlq', 'arn:aws:sqs:us-east-1:123456789012:dlq'),
+      operatorTopic: Topic.fromTopicArn(scope, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops'),
+      metricsIdentity: DEFAULT_METRICS_IDENTITY,
+    };
+    expect(
+      () =>
+        new Operations(scope, 'Ops', {
+          ...props,
+          pollInterval: Duration.minutes(5),
+          heartbeatWindow: Duration.minutes(9),
+        }),
+    ).toThrow(
+      /heartbeatWindow must be whole minutes, at least two poll intervals \(10\) and at most 1440 \(got 9\)/,
+    );
+    // The default follows the interval: three intervals when that is longer than 10 minutes.
+    expect(
+      new Operations(scope, 'Ops5', { ...props, pollInterval: Duration.minutes(5) }).heartbeatMinutes,
+    ).toBe(15);
+    expect(
+      new Operations(scope, 'Ops1', { ...props, pollInterval: Duration.minutes(1) }).heartbeatMinutes,
+    ).toBe(10);
+  });
+
+  it('the stack refuses a service name Powertools and CloudWatch would not keep apart', () => {
+    expect(() => new EnrichJobWatchStack(new App(), 'Bad', { serviceName: 'enrich job watch' })).toThrow(
+      /serviceName must be 1-128 of A-Z a-z 0-9 _ \. - \(got "enrich job watch"\)/,
+    );
+  });
+});
