@@ -1,6 +1,7 @@
 import { isAccessProblem, StatusApiErrorKind, type AccessProblem } from '../functions/core/domain/errors.js';
 import { isTerminal, JobStatus } from '../functions/core/domain/job-status.js';
 import { EventType } from '../functions/core/domain/notification.js';
+import { JOB_ID_PATTERN } from '../functions/core/use-cases/track-job.js';
 
 /**
  * The `status` message attribute values: a job's terminal status for `job.*` events, the incident
@@ -48,8 +49,8 @@ export type NotificationSubscription = EmailSubscription | SmsSubscription;
 export const E164 = /^\+[1-9]\d{1,14}$/;
 /** A pragmatic address check (one @, no spaces, a dot in the domain); SNS confirms the rest. */
 export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-/** CompanyEnrich job ids (the same pattern `trackJob` accepts). */
-export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A CompanyEnrich job id, exactly as `track` accepts it. */
+export const JOB_ID = JOB_ID_PATTERN;
 /** SNS refuses a filter policy whose combination of values (the product of the list sizes) exceeds this. */
 export const MAX_FILTER_COMBINATIONS = 150;
 

@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { StatusApiErrorKind } from '../functions/core/domain/errors.js';
 import { JobStatus } from '../functions/core/domain/job-status.js';
-import type { HaltReason } from '../functions/core/use-cases/poll-tick.js';
 import { TickMetric } from '../functions/poll/tick-metrics.js';
 
 /**
@@ -46,15 +45,8 @@ export const ACCESS_ERROR_KINDS = [
 /** Every `Status` value `JobsByStatus` can carry. */
 export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
 
-/** Every `Reason` value `TicksHalted` can carry (`HaltReason`). */
-export const HALT_REASONS = [
-  'unauthorized',
-  'payment_required',
-  'api_key_unavailable',
-  'throttled',
-  'deadline',
-  'aborted',
-] as const satisfies readonly HaltReason[];
+/** Every `Reason` value `TicksHalted` can carry. */
+export { HALT_REASONS } from '../functions/core/use-cases/poll-tick.js';
 
 /**
  * A custom metric of the poll function, addressed with exactly the dimensions Powertools emits:

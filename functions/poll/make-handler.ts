@@ -16,9 +16,9 @@ import {
 import { recordTickMetrics } from './tick-metrics.js';
 
 /**
- * What the schedule sends. An EventBridge rule's scheduled event carries `time`; an EventBridge
- * Scheduler target must be given the input `{"time": "<aws.scheduler.scheduled-time>"}`. A
- * manual invoke may send nothing, and then the clock is used.
+ * What the schedule sends: the stack's EventBridge Scheduler target has the input
+ * `{"time": "<aws.scheduler.scheduled-time>"}`, and an EventBridge rule's scheduled event also
+ * carries `time`. A manual invoke may send nothing, and then the clock is used.
  */
 const scheduledEventSchema = z.object({ time: z.iso.datetime({ offset: true }).optional() }).loose();
 

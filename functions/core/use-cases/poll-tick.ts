@@ -69,7 +69,16 @@ export interface PollTickRequest {
 }
 
 /** Why a tick stopped sending status requests before it ran out of due jobs. */
-export type HaltReason = AccessProblem | 'throttled' | 'deadline' | 'aborted';
+export const HALT_REASONS = [
+  'unauthorized',
+  'payment_required',
+  'api_key_unavailable',
+  'throttled',
+  'deadline',
+  'aborted',
+] as const satisfies readonly (AccessProblem | 'throttled' | 'deadline' | 'aborted')[];
+
+export type HaltReason = (typeof HALT_REASONS)[number];
 
 /** What one tick did; returned by the handler and turned into metrics. */
 export interface TickSummary {
