@@ -1,7 +1,12 @@
-import { isAccessProblem, StatusApiErrorKind, type AccessProblem } from '../functions/core/domain/errors.js';
-import { isTerminal, JobStatus } from '../functions/core/domain/job-status.js';
-import { EventType } from '../functions/core/domain/notification.js';
-import { JOB_ID_PATTERN } from '../functions/core/use-cases/track-job.js';
+import {
+  EventType,
+  isAccessProblem,
+  isTerminal,
+  JOB_ID_PATTERN,
+  JobStatus,
+  StatusApiErrorKind,
+  type AccessProblem,
+} from '../functions/contract.js';
 
 /**
  * The `status` message attribute values: a job's terminal status for `job.*` events, the incident

@@ -1,8 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import { StatusApiErrorKind } from '../functions/core/domain/errors.js';
-import { JobStatus } from '../functions/core/domain/job-status.js';
-import { TickMetric } from '../functions/poll/tick-metrics.js';
+import { SERVICE_DIMENSION, TICK_METRIC_DIMENSION, type TickMetricName } from '../functions/contract.js';
 
 /**
  * Where the poll function's custom metrics land, and the one place both sides read it from:
@@ -22,39 +20,13 @@ export const DEFAULT_METRICS_IDENTITY: MetricsIdentity = {
   service: 'enrich-job-watch',
 };
 
-/** Powertools' `service` dimension: Metrics adds it to every metric, singleMetric() included. */
-export const SERVICE_DIMENSION = 'service';
-
-/** The extra dimension of each per-kind metric (`singleMetric()` in `recordTickMetrics`). */
-export const TICK_METRIC_DIMENSION = {
-  [TickMetric.ApiErrors]: 'ErrorKind',
-  [TickMetric.JobsByStatus]: 'Status',
-  [TickMetric.TicksHalted]: 'Reason',
-} as const;
-
-/** Every `ErrorKind` value `ApiErrors` can carry. */
-export const API_ERROR_KINDS: readonly StatusApiErrorKind[] = Object.values(StatusApiErrorKind);
-
-/** The kinds that mean "the account or its key is the problem": the API access alarm sums these. */
-export const ACCESS_ERROR_KINDS = [
-  StatusApiErrorKind.Unauthorized,
-  StatusApiErrorKind.PaymentRequired,
-  StatusApiErrorKind.ApiKeyUnavailable,
-] as const satisfies readonly StatusApiErrorKind[];
-
-/** Every `Status` value `JobsByStatus` can carry. */
-export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
-
-/** Every `Reason` value `TicksHalted` can carry. */
-export { HALT_REASONS } from '../functions/core/use-cases/poll-tick.js';
-
 /**
  * A custom metric of the poll function, addressed with exactly the dimensions Powertools emits:
  * `{service}` for the plain tick metrics, `{service, <kind dimension>}` for the per-kind ones.
  */
 export function tickMetric(
   identity: MetricsIdentity,
-  name: (typeof TickMetric)[keyof typeof TickMetric],
+  name: TickMetricName,
   options: MetricOptions & { readonly kind?: string } = {},
 ): Metric {
   const { kind, ...metricOptions } = options;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EnvironmentVariable } from '../contract.js';
 import { ConfigError } from './domain/errors.js';
 import type { NotificationChannel } from './domain/notification-channel.js';
 import type { TickPolicy } from './use-cases/poll-tick.js';
@@ -67,6 +68,7 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const SECRET_ID =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
 
+// `satisfies`: every variable the stack may set (the contract) is one this schema reads.
 const environmentSchema = z.object({
   JOBS_TABLE_NAME: optionalText(
     'JOBS_TABLE_NAME',
@@ -118,7 +120,7 @@ const environmentSchema = z.object({
   NOT_FOUND_LIMIT: wholeNumber('NOT_FOUND_LIMIT', 1, 100, 3),
   MAX_BACKOFF_SECONDS: wholeNumber('MAX_BACKOFF_SECONDS', 1, 86_400, 1_800),
   JOB_RETENTION_DAYS: wholeNumber('JOB_RETENTION_DAYS', 0, 36_500, 90),
-});
+} satisfies Record<EnvironmentVariable, z.ZodType>);
 
 /** What a caller insists on; the Lambda needs all of it, the CLI only what its command uses. */
 export interface ConfigRequirements {

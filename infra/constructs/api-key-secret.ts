@@ -4,6 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type CfnSecret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../../functions/contract.js';
 
 /** Where the key lives when the stack does not create the secret. */
 export type ExistingApiKeySecret =
@@ -132,7 +133,7 @@ export class ApiKeySecret extends Construct {
    * through Secrets Manager when the secret has its own key.
    */
   grantRead(fn: LambdaFunction): void {
-    fn.addEnvironment('COMPANYENRICH_API_KEY_SECRET_ARN', this.secretId);
+    fn.addEnvironment(ENVIRONMENT.apiKeySecretArn, this.secretId);
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.policyArn] }),
     );

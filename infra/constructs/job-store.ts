@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { JOBS_TABLE } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { ENVIRONMENT, JOBS_TABLE } from '../../functions/contract.js';
 
 /**
  * The item calls `DynamoDbJobStore` makes on the table. The CLI's `list` (a Scan) runs with the
@@ -83,8 +83,8 @@ export class JobStore extends Construct {
    * item reads and writes on the table, Query on the due index.
    */
   grantJobAccess(fn: LambdaFunction): void {
-    fn.addEnvironment('JOBS_TABLE_NAME', this.table.tableName);
-    fn.addEnvironment('JOB_RETENTION_DAYS', String(this.retentionDays));
+    fn.addEnvironment(ENVIRONMENT.jobsTableName, this.table.tableName);
+    fn.addEnvironment(ENVIRONMENT.jobRetentionDays, String(this.retentionDays));
     fn.addToRolePolicy(
       new PolicyStatement({ actions: JOB_STORE_ITEM_ACTIONS, resources: [this.table.tableArn] }),
     );

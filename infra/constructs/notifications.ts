@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { NotificationChannel } from '../../functions/core/domain/notification-channel.js';
+import { ENVIRONMENT, type NotificationChannel } from '../../functions/contract.js';
 import {
   parseOperatorEmails,
   parseSubscriptions,
@@ -15,9 +15,9 @@ import {
 
 /** The environment variable the function reads each channel's topic from. */
 export const TOPIC_VARIABLE: Record<NotificationChannel, string> = {
-  events: 'EVENTS_TOPIC_ARN',
-  email: 'EMAIL_TOPIC_ARN',
-  sms: 'SMS_TOPIC_ARN',
+  events: ENVIRONMENT.eventsTopicArn,
+  email: ENVIRONMENT.emailTopicArn,
+  sms: ENVIRONMENT.smsTopicArn,
 };
 
 const TOPIC_DISPLAY_NAME: Record<NotificationChannel, string> = {

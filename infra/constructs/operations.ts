@@ -15,15 +15,14 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TickMetric } from '../../functions/poll/tick-metrics.js';
 import {
   ACCESS_ERROR_KINDS,
   API_ERROR_KINDS,
   HALT_REASONS,
   JOB_STATUSES,
-  tickMetric,
-  type MetricsIdentity,
-} from '../telemetry.js';
+  TickMetric,
+} from '../../functions/contract.js';
+import { tickMetric, type MetricsIdentity } from '../telemetry.js';
 
 /** The share of the timeout a tick's p99 duration may reach before the duration alarm fires. */
 export const DURATION_ALARM_SHARE = 0.8;

@@ -12,6 +12,7 @@ import {
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../../functions/contract.js';
 import type { MetricsIdentity } from '../telemetry.js';
 import { createAppFunction, type LogLevel } from './function-defaults.js';
 
@@ -125,7 +126,7 @@ export class ScheduledPoller extends Construct {
       retryAttempts: 0,
       maxEventAge: MIN_EVENT_AGE,
       reservedConcurrency: reserved === 'none' ? undefined : reserved,
-      environment: { POLL_INTERVAL_SECONDS: String(intervalSeconds) },
+      environment: { [ENVIRONMENT.pollIntervalSeconds]: String(intervalSeconds) },
       metricsIdentity: props.metricsIdentity,
       logLevel: props.logLevel,
       logRetention: props.logRetention,

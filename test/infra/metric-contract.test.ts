@@ -9,13 +9,8 @@ import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
 import { recordTickMetrics } from '../../functions/poll/tick-metrics.js';
 import { baseEnvironment } from '../../infra/constructs/function-defaults.js';
 import { Operations } from '../../infra/constructs/operations.js';
-import {
-  ACCESS_ERROR_KINDS,
-  API_ERROR_KINDS,
-  HALT_REASONS,
-  JOB_STATUSES,
-  type MetricsIdentity,
-} from '../../infra/telemetry.js';
+import { ACCESS_ERROR_KINDS, API_ERROR_KINDS, HALT_REASONS, JOB_STATUSES } from '../../functions/contract.js';
+import type { MetricsIdentity } from '../../infra/telemetry.js';
 import { cfnText, type Resource } from './fixture.js';
 
 /**

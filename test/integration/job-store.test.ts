@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbJobStore, JOBS_TABLE } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { JOBS_TABLE } from '../../functions/contract.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
 import { decideAfterAnswer } from '../../functions/core/domain/check-decision.js';
 import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../functions/core/domain/errors.js';
 import type { TrackedJob } from '../../functions/core/domain/job.js';

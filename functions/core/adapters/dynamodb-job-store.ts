@@ -7,6 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { JOBS_TABLE } from '../../contract.js';
 import type { JobUpdate } from '../domain/check-decision.js';
 import {
   ConcurrentUpdateError,
@@ -29,17 +30,6 @@ import { isNotificationChannel, type NotificationChannel } from '../domain/notif
 import type { OwedAlert, WatcherState, WatcherStateFields } from '../domain/watcher-state.js';
 import { INITIAL_WATCHER_STATE } from '../domain/watcher-state.js';
 import type { JobStore, NewTrackedJob, WatcherStateStore } from '../ports.js';
-
-/**
- * The table's shape, in one place: the CDK stack, the local run and the tests all build the
- * table from these names.
- */
-export const JOBS_TABLE = {
-  partitionKey: 'pk',
-  /** Sparse index of the jobs still being watched: only they carry `watch_queue`. */
-  dueIndex: { name: 'by-next-check', partitionKey: 'watch_queue', sortKey: 'next_check_at' },
-  timeToLiveAttribute: 'expires_at',
-} as const;
 
 /** The single `watch_queue` value. One index partition holds every watched job (see docs/ARCHITECTURE.md). */
 const WATCHED = 'watched';

@@ -16,6 +16,7 @@ import {
   StatusApiErrorKind,
   WatcherError,
 } from '../domain/errors.js';
+import type { HaltReason } from '../domain/halt-reason.js';
 import type { OwedNotification, TrackedJob } from '../domain/job.js';
 import { isTerminal } from '../domain/job-status.js';
 import {
@@ -67,18 +68,6 @@ export interface PollTickRequest {
   /** Aborts the tick from outside (Ctrl-C in the local run). */
   signal?: AbortSignal;
 }
-
-/** Why a tick stopped sending status requests before it ran out of due jobs. */
-export const HALT_REASONS = [
-  'unauthorized',
-  'payment_required',
-  'api_key_unavailable',
-  'throttled',
-  'deadline',
-  'aborted',
-] as const satisfies readonly (AccessProblem | 'throttled' | 'deadline' | 'aborted')[];
-
-export type HaltReason = (typeof HALT_REASONS)[number];
 
 /** What one tick did; returned by the handler and turned into metrics. */
 export interface TickSummary {

@@ -1,9 +1,8 @@
 import { JobAlreadyTrackedError, ValidationError } from '../domain/errors.js';
 import type { TrackedJob } from '../domain/job.js';
+import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import type { Clock, JobStore, NewTrackedJob } from '../ports.js';
 
-/** CompanyEnrich job ids are UUIDs (any version); compared in lower case. */
-export const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const MAX_LABEL_LENGTH = 200;
 export const MAX_METADATA_ENTRIES = 20;

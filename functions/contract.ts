@@ -1,0 +1,93 @@
+/**
+ * What the deployed functions and the stack that deploys them must agree on: the table's shape,
+ * the environment variable names, the custom metrics and their dimensions, and the domain values
+ * that appear in filter policies and alarms.
+ *
+ * SDK-free and CDK-free on purpose: `infra/` imports nothing else from `functions/` (a lint rule
+ * keeps it so), and the functions import their half from here, so a rename is one edit that both
+ * sides see.
+ */
+import { StatusApiErrorKind } from './core/domain/errors.js';
+import { JobStatus } from './core/domain/job-status.js';
+
+export { isAccessProblem, StatusApiErrorKind, type AccessProblem } from './core/domain/errors.js';
+export { HALT_REASONS, type HaltReason } from './core/domain/halt-reason.js';
+export { JOB_ID_PATTERN } from './core/domain/job-id.js';
+export { isTerminal, JobStatus } from './core/domain/job-status.js';
+export { NotificationChannel } from './core/domain/notification-channel.js';
+export { EventType } from './core/domain/notification.js';
+
+/** The jobs table's keys and index: the CDK stack, the local run and the tests build it from these. */
+export const JOBS_TABLE = {
+  partitionKey: 'pk',
+  /** Sparse index of the jobs still being watched: only they carry `watch_queue`. */
+  dueIndex: { name: 'by-next-check', partitionKey: 'watch_queue', sortKey: 'next_check_at' },
+  timeToLiveAttribute: 'expires_at',
+} as const;
+
+/** The environment variables the functions read (validated in `functions/core/config.ts`). */
+export const ENVIRONMENT = {
+  jobsTableName: 'JOBS_TABLE_NAME',
+  jobRetentionDays: 'JOB_RETENTION_DAYS',
+  eventsTopicArn: 'EVENTS_TOPIC_ARN',
+  emailTopicArn: 'EMAIL_TOPIC_ARN',
+  smsTopicArn: 'SMS_TOPIC_ARN',
+  apiKeySecretArn: 'COMPANYENRICH_API_KEY_SECRET_ARN',
+  apiKey: 'COMPANYENRICH_API_KEY',
+  apiUrl: 'COMPANYENRICH_API_URL',
+  apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
+  pollIntervalSeconds: 'POLL_INTERVAL_SECONDS',
+  checkConcurrency: 'CHECK_CONCURRENCY',
+  duePageSize: 'DUE_PAGE_SIZE',
+  apiTimeoutMs: 'API_TIMEOUT_MS',
+  notFoundLimit: 'NOT_FOUND_LIMIT',
+  maxBackoffSeconds: 'MAX_BACKOFF_SECONDS',
+} as const;
+
+export type EnvironmentVariable = (typeof ENVIRONMENT)[keyof typeof ENVIRONMENT];
+
+/** The custom metrics of the poll function (EMF through Powertools Metrics). */
+export const TickMetric = {
+  TicksCompleted: 'TicksCompleted',
+  JobsChecked: 'JobsChecked',
+  Transitions: 'Transitions',
+  NotificationsPublished: 'NotificationsPublished',
+  OperatorAlertsPublished: 'OperatorAlertsPublished',
+  JobsDeferred: 'JobsDeferred',
+  WriteConflicts: 'WriteConflicts',
+  RegressionsIgnored: 'RegressionsIgnored',
+  UnknownStatuses: 'UnknownStatuses',
+  PublishFailures: 'PublishFailures',
+  InternalErrors: 'InternalErrors',
+  /** Dimension `ErrorKind`: unauthorized, payment_required, throttled, server_error, timeout, ... */
+  ApiErrors: 'ApiErrors',
+  /** Dimension `Reason`: why the tick stopped early. */
+  TicksHalted: 'TicksHalted',
+  /** Dimension `Status`: checked jobs by their status after the check (see `TickSummary.byStatus`). */
+  JobsByStatus: 'JobsByStatus',
+} as const;
+
+export type TickMetricName = (typeof TickMetric)[keyof typeof TickMetric];
+
+/** Powertools' `service` dimension: Metrics adds it to every metric, singleMetric() included. */
+export const SERVICE_DIMENSION = 'service';
+
+/** The extra dimension of each per-kind metric (`singleMetric()` in `recordTickMetrics`). */
+export const TICK_METRIC_DIMENSION = {
+  [TickMetric.ApiErrors]: 'ErrorKind',
+  [TickMetric.JobsByStatus]: 'Status',
+  [TickMetric.TicksHalted]: 'Reason',
+} as const;
+
+/** Every `ErrorKind` value `ApiErrors` can carry. */
+export const API_ERROR_KINDS: readonly StatusApiErrorKind[] = Object.values(StatusApiErrorKind);
+
+/** The kinds that mean "the account or its key is the problem": the API access alarm sums these. */
+export const ACCESS_ERROR_KINDS = [
+  StatusApiErrorKind.Unauthorized,
+  StatusApiErrorKind.PaymentRequired,
+  StatusApiErrorKind.ApiKeyUnavailable,
+] as const satisfies readonly StatusApiErrorKind[];
+
+/** Every `Status` value `JobsByStatus` can carry. */
+export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);
