@@ -9,7 +9,8 @@
 import { bench, describe } from 'vitest';
 import { StaticApiKey } from '../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../functions/core/adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from '../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../functions/core/adapters/dynamodb/job-store.js';
+import { DynamoDbWatcherStateStore } from '../functions/core/adapters/dynamodb/watcher-state-store.js';
 import type { Notifier } from '../functions/core/ports.js';
 import { runPollTick, type PollTickDeps } from '../functions/core/use-cases/poll-tick.js';
 import { documentClient } from '../functions/core/wiring.js';
@@ -32,7 +33,9 @@ interface Fixture {
 async function prepare(): Promise<Fixture> {
   const dynalite = await startDynalite();
   const client = dynamoDbClientFor(dynalite.endpoint);
-  const store = new DynamoDbJobStore(documentClient(client), await createJobsTable(client));
+  const tableName = await createJobsTable(client);
+  const log = new RecordingLog();
+  const store = new DynamoDbJobStore(documentClient(client), tableName, log);
   const simulator = new CompanyEnrichSimulator({ apiKey: 'bench', clock: () => new Date(START), seed: 1 });
   const { url } = await simulator.start();
   for (let index = 0; index < JOBS; index += 1) {
@@ -52,14 +55,14 @@ async function prepare(): Promise<Fixture> {
   return {
     deps: {
       jobs: store,
-      watcherState: store,
+      watcherState: new DynamoDbWatcherStateStore(documentClient(client), tableName),
       statusApi: new CompanyEnrichStatusApi({
         baseUrl: url,
         apiKeys: new StaticApiKey('bench'),
         timeoutMs: 5_000,
       }),
       notifier: silent,
-      log: new RecordingLog(),
+      log,
       clock: { now: () => new Date() },
       random: seededRandom(1),
       policy: { ...TEST_POLICY, concurrency: 8, pageSize: 100 },

@@ -153,7 +153,7 @@ export async function pollCommand(
         runPollTick(
           {
             jobs: store,
-            watcherState: store,
+            watcherState: opened.watcherState,
             statusApi: api.statusApi,
             notifier,
             log: context.log,

@@ -13,16 +13,15 @@
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StaticApiKey } from '../functions/core/adapters/api-key.js';
-import type { DynamoDbJobStore } from '../functions/core/adapters/dynamodb-job-store.js';
 import { loadConfig, type WatcherConfig } from '../functions/core/config.js';
 import { ConfigError, WatcherError } from '../functions/core/domain/errors.js';
 import type { JobStore, Log, Notifier, StatusApi, WatcherStateStore } from '../functions/core/ports.js';
 import {
   createApiKeyProvider,
   createAwsClients,
-  createJobStore,
   createSnsNotifier,
   createStatusApi,
+  createStores,
 } from '../functions/core/wiring.js';
 import { ConsoleNotifier, DeliverAndShowNotifier } from '../local/console-notifier.js';
 import {
@@ -112,7 +111,8 @@ export class Resources {
 
 /** The job store plus a line saying where it is. */
 export interface OpenedStore {
-  store: JobStore & WatcherStateStore;
+  store: JobStore;
+  watcherState: WatcherStateStore;
   description: string;
   /** The endpoint of the embedded DynamoDB this process serves (only for `start` in local mode). */
   servedEndpoint: string | null;
@@ -141,7 +141,7 @@ const BUSY_FOLDER_WAIT_MS = 5_000;
 async function openLocalFolder(
   context: CliContext,
   resources: Resources,
-): Promise<{ store: DynamoDbJobStore; endpoint: string }> {
+): Promise<{ stores: ReturnType<typeof createStores>; endpoint: string }> {
   const paths = homePaths(context.home);
   await mkdir(context.home, { recursive: true });
   const embedded = await startEmbeddedDynamoDb(paths.dynamoDb);
@@ -152,17 +152,19 @@ async function openLocalFolder(
     return Promise.resolve();
   });
   await ensureJobsTable(client);
-  return { store: createJobStore(client, LOCAL_TABLE_NAME), endpoint: embedded.endpoint };
+  return { stores: createStores(client, LOCAL_TABLE_NAME, context.log), endpoint: embedded.endpoint };
 }
 
-function attachToRunning(endpoint: string, pid: number, resources: Resources): OpenedStore {
+function attachToRunning(endpoint: string, pid: number, resources: Resources, log: Log): OpenedStore {
   const client = embeddedDynamoDbClient(endpoint);
   resources.add('the DynamoDB client', () => {
     client.destroy();
     return Promise.resolve();
   });
+  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, log);
   return {
-    store: createJobStore(client, LOCAL_TABLE_NAME),
+    store: jobs,
+    watcherState,
     description: `the local store of the running start (pid ${pid})`,
     servedEndpoint: null,
   };
@@ -180,8 +182,14 @@ export async function openJobStore(
 ): Promise<OpenedStore> {
   const { config } = context;
   if (config.jobsTableName) {
+    const { jobs, watcherState } = createStores(
+      awsClients(resources).dynamoDb,
+      config.jobsTableName,
+      context.log,
+    );
     return {
-      store: createJobStore(awsClients(resources).dynamoDb, config.jobsTableName),
+      store: jobs,
+      watcherState,
       description: `DynamoDB table ${config.jobsTableName} (standard AWS configuration)`,
       servedEndpoint: null,
     };
@@ -191,10 +199,17 @@ export async function openJobStore(
   for (;;) {
     // Checked on every attempt: a `start` may have taken the folder while this command waited.
     const running = role === 'command' ? await readRunningInstance(context.home) : null;
-    if (running?.dynamoDbEndpoint) return attachToRunning(running.dynamoDbEndpoint, running.pid, resources);
+    if (running?.dynamoDbEndpoint) {
+      return attachToRunning(running.dynamoDbEndpoint, running.pid, resources, context.log);
+    }
     try {
-      const { store, endpoint } = await openLocalFolder(context, resources);
-      return { store, description: `embedded DynamoDB in ${folder}`, servedEndpoint: endpoint };
+      const { stores, endpoint } = await openLocalFolder(context, resources);
+      return {
+        store: stores.jobs,
+        watcherState: stores.watcherState,
+        description: `embedded DynamoDB in ${folder}`,
+        servedEndpoint: endpoint,
+      };
     } catch (error) {
       if (!(error instanceof LocalStoreBusyError)) throw error;
       if (Date.now() > giveUpAt) {

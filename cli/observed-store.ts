@@ -2,17 +2,16 @@ import type { JobUpdate } from '../functions/core/domain/check-decision.js';
 import type { HistoryEntry, NotificationReceipt, TrackedJob } from '../functions/core/domain/job.js';
 import type { JobStatus } from '../functions/core/domain/job-status.js';
 import type { NotificationChannel } from '../functions/core/domain/notification-channel.js';
-import type { WatcherState, WatcherStateFields } from '../functions/core/domain/watcher-state.js';
-import type { JobStore, NewTrackedJob, WatcherStateStore } from '../functions/core/ports.js';
+import type { JobStore, NewTrackedJob } from '../functions/core/ports.js';
 
 /**
  * A store that reports every status change it records. The tick records a transition exactly
  * when its update appends a history entry, so watching the store's writes (rather than parsing
  * log lines) shows each transition once, after it is durable.
  */
-export class TransitionReportingStore implements JobStore, WatcherStateStore {
+export class TransitionReportingStore implements JobStore {
   constructor(
-    private readonly inner: JobStore & WatcherStateStore,
+    private readonly inner: JobStore,
     private readonly onTransition: (job: TrackedJob, entry: HistoryEntry) => void,
   ) {}
 
@@ -48,13 +47,5 @@ export class TransitionReportingStore implements JobStore, WatcherStateStore {
 
   recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void> {
     return this.inner.recordDeliveredChannels(job, eventId, channels);
-  }
-
-  getWatcherState(): Promise<WatcherState> {
-    return this.inner.getWatcherState();
-  }
-
-  saveWatcherState(current: WatcherState, next: WatcherStateFields): Promise<WatcherState> {
-    return this.inner.saveWatcherState(current, next);
   }
 }

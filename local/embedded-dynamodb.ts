@@ -12,7 +12,7 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { jobsTableDefinition } from '../functions/core/adapters/dynamodb-job-store.js';
+import { jobsTableDefinition } from '../functions/core/adapters/dynamodb/table.js';
 
 /** The jobs table inside the embedded store. */
 export const LOCAL_TABLE_NAME = 'enrich-job-watch-jobs';

@@ -98,7 +98,7 @@ export async function runLocalWatcher(context: CliContext, signal: AbortSignal):
 
     const deps: PollTickDeps = {
       jobs: store,
-      watcherState: store,
+      watcherState: opened.watcherState,
       statusApi: api.statusApi,
       notifier,
       log,

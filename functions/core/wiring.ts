@@ -5,10 +5,12 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
 import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from './adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from './adapters/dynamodb/job-store.js';
+import { DynamoDbWatcherStateStore } from './adapters/dynamodb/watcher-state-store.js';
 import { SnsNotifier } from './adapters/sns-notifier.js';
 import type { ApiKeySource, WatcherConfig } from './config.js';
 import { ConfigError } from './domain/errors.js';
+import type { Log } from './ports.js';
 
 /**
  * Wraps a DynamoDB client for plain-object items. `removeUndefinedValues` lets optional fields be
@@ -60,9 +62,20 @@ export function createStatusApi(config: WatcherConfig, apiKeys: ApiKeyProvider):
   });
 }
 
-/** The job store on a table. */
-export function createJobStore(client: DynamoDBClient, tableName: string): DynamoDbJobStore {
-  return new DynamoDbJobStore(documentClient(client), tableName);
+/**
+ * The two stores on one jobs table: the jobs, and the account-wide watcher state. `log` hears
+ * about stored jobs that cannot be read (they are skipped, not fatal).
+ */
+export function createStores(
+  client: DynamoDBClient,
+  tableName: string,
+  log: Log,
+): { jobs: DynamoDbJobStore; watcherState: DynamoDbWatcherStateStore } {
+  const documents = documentClient(client);
+  return {
+    jobs: new DynamoDbJobStore(documents, tableName, log),
+    watcherState: new DynamoDbWatcherStateStore(documents, tableName),
+  };
 }
 
 /** The SNS notifier for the configured channel topics. */

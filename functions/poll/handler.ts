@@ -5,9 +5,9 @@ import { loadPollFunctionConfig } from '../core/config.js';
 import {
   createApiKeyProvider,
   createAwsClients,
-  createJobStore,
   createSnsNotifier,
   createStatusApi,
+  createStores,
 } from '../core/wiring.js';
 import { makeHandler } from './make-handler.js';
 
@@ -21,7 +21,7 @@ const clients = createAwsClients();
 tracer.captureAWSv3Client(clients.dynamoDb);
 tracer.captureAWSv3Client(clients.sns);
 tracer.captureAWSv3Client(clients.secretsManager);
-const store = createJobStore(clients.dynamoDb, config.jobsTableName);
+const { jobs, watcherState } = createStores(clients.dynamoDb, config.jobsTableName, logger);
 const apiKeys = createApiKeyProvider(
   config.apiKeySource,
   process.env,
@@ -31,8 +31,8 @@ const apiKeys = createApiKeyProvider(
 
 /** The scheduled poll Lambda: one tick per EventBridge invocation. */
 export const handler = makeHandler({
-  jobs: store,
-  watcherState: store,
+  jobs,
+  watcherState,
   statusApi: createStatusApi(config, apiKeys),
   notifier: createSnsNotifier(clients.sns, config),
   log: logger,

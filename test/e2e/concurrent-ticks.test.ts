@@ -1,7 +1,7 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
 import { trackJob } from '../../functions/core/use-cases/track-job.js';
 import { documentClient } from '../../functions/core/wiring.js';
@@ -17,6 +17,7 @@ import {
   uniqueName,
 } from '../support/emulators.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { RecordingLog } from '../support/watcher-harness.js';
 
 const API_KEY = 'ce_race_key';
 const MINUTE = 60_000;
@@ -55,7 +56,7 @@ describe('two poll ticks at once', () => {
     const { ARN } = await clients.secretsManager.send(
       new CreateSecretCommand({ Name: uniqueName('api-key'), SecretString: API_KEY }),
     );
-    store = new DynamoDbJobStore(documentClient(dynamoDb), tableName);
+    store = new DynamoDbJobStore(documentClient(dynamoDb), tableName, new RecordingLog());
 
     vi.stubEnv('AWS_ENDPOINT_URL', clients.endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynalite.endpoint);

@@ -1,7 +1,7 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import type { HistoryEntry } from '../../functions/core/domain/job.js';
 import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
 import { trackJob } from '../../functions/core/use-cases/track-job.js';
@@ -18,6 +18,7 @@ import {
   type SnsEnvelope,
 } from '../support/emulators.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { RecordingLog } from '../support/watcher-harness.js';
 
 const API_KEY = 'ce_live_e2e_key_that_must_never_leak';
 const MINUTE = 60_000;
@@ -89,7 +90,7 @@ describe('poll handler, end to end', () => {
     const { ARN } = await clients.secretsManager.send(
       new CreateSecretCommand({ Name: uniqueName('companyenrich-api-key'), SecretString: API_KEY }),
     );
-    store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
+    store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName, new RecordingLog());
 
     vi.stubEnv('AWS_ENDPOINT_URL', clients.endpoint);
     vi.stubEnv('JOBS_TABLE_NAME', tableName);

@@ -2,7 +2,7 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import { trackJob } from '../../functions/core/use-cases/track-job.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { CompanyEnrichSimulator } from '../../local/simulator/index.js';
@@ -22,6 +22,7 @@ import {
 } from '../support/cloud-assembly.js';
 import { drainQueue, motoClients, subscribeQueue, type SnsEnvelope } from '../support/emulators.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { RecordingLog } from '../support/watcher-harness.js';
 
 /**
  * Deploy-shaped: what `cdk deploy` would ship, run against what the template would create.
@@ -125,7 +126,7 @@ describe('the deployable poll bundle, on the resources its template defines', ()
       new PutSecretValueCommand({ SecretId: secretId, SecretString: API_KEY }),
     );
     const tableName = resolver.resolveString(outputNamed(template, 'JobsTableName').output.Value);
-    store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
+    store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName, new RecordingLog());
 
     const { url } = await simulator.start();
     for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);

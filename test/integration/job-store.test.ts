@@ -1,16 +1,23 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOBS_TABLE } from '../../functions/contract.js';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
+import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
 import { decideAfterAnswer } from '../../functions/core/domain/check-decision.js';
-import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../functions/core/domain/errors.js';
+import {
+  ConcurrentUpdateError,
+  JobAlreadyTrackedError,
+  MalformedItemError,
+} from '../../functions/core/domain/errors.js';
 import type { TrackedJob } from '../../functions/core/domain/job.js';
 import { INITIAL_WATCHER_STATE } from '../../functions/core/domain/watcher-state.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
-import { POLICY, snapshot } from '../support/builders.js';
+import { POLICY, snapshot, trackedJob } from '../support/builders.js';
 import { startDynalite } from '../support/dynalite.js';
 import { createJobsTable, dynamoDbClientFor, motoClients } from '../support/emulators.js';
+import { RecordingLog } from '../support/watcher-harness.js';
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const LATER = '2026-11-29T10:01:00.000Z';
@@ -31,9 +38,12 @@ const backends: [string, () => Promise<Backend>][] = [
   ['moto', () => Promise.resolve({ client: motoClients().dynamoDb, stop: () => Promise.resolve() })],
 ];
 
-describe.each(backends)('DynamoDbJobStore on %s', (_name, startBackend) => {
+// Every test gets a table of its own: what it finds there is what it put there, in any order.
+describe.each(backends)('DynamoDB stores on %s', (_name, startBackend) => {
   let backend: Backend;
+  let log: RecordingLog;
   let store: DynamoDbJobStore;
+  let watcherState: DynamoDbWatcherStateStore;
   let tableName: string;
   const ids = (() => {
     const random = seededRandom(42);
@@ -42,8 +52,12 @@ describe.each(backends)('DynamoDbJobStore on %s', (_name, startBackend) => {
 
   beforeAll(async () => {
     backend = await startBackend();
+  });
+  beforeEach(async () => {
     tableName = await createJobsTable(backend.client);
-    store = new DynamoDbJobStore(documentClient(backend.client), tableName);
+    log = new RecordingLog();
+    store = new DynamoDbJobStore(documentClient(backend.client), tableName, log);
+    watcherState = new DynamoDbWatcherStateStore(documentClient(backend.client), tableName);
   });
   afterAll(async () => {
     await backend.stop();
@@ -57,6 +71,12 @@ describe.each(backends)('DynamoDbJobStore on %s', (_name, startBackend) => {
     const found: string[] = [];
     for await (const page of store.dueJobs(now, 2)) found.push(...page.map((job) => job.jobId));
     return found;
+  }
+
+  async function listedIds(filter?: Parameters<DynamoDbJobStore['list']>[0]): Promise<string[]> {
+    const found: string[] = [];
+    for await (const job of store.list(filter)) found.push(job.jobId);
+    return found.sort();
   }
 
   it('tracks a job once and refuses a second track without changing it', async () => {
@@ -178,39 +198,120 @@ describe.each(backends)('DynamoDbJobStore on %s', (_name, startBackend) => {
   });
 
   it('lists jobs, optionally by status, and never lists the watcher state', async () => {
+    const pending = await track();
     const job = await track();
     await store.applyUpdate(
       job,
       decideAfterAnswer(job, snapshot({ job_id: job.jobId, status: 'processing' }), LATER, POLICY).update,
     );
-    await store
-      .saveWatcherState(INITIAL_WATCHER_STATE, { ...INITIAL_WATCHER_STATE, throttleStreak: 1 })
-      .catch((error: unknown) => {
-        // Another test in this file may have created the state item already.
-        if (!(error instanceof ConcurrentUpdateError)) throw error;
-      });
+    await watcherState.saveWatcherState(INITIAL_WATCHER_STATE, {
+      ...INITIAL_WATCHER_STATE,
+      throttleStreak: 1,
+    });
 
-    const all: TrackedJob[] = [];
-    for await (const listed of store.list()) all.push(listed);
-    expect(all.length).toBeGreaterThan(1);
-    expect(all.every((listed) => listed.jobId.length === 36)).toBe(true);
-
-    const processing: TrackedJob[] = [];
-    for await (const listed of store.list({ status: 'processing' })) processing.push(listed);
-    expect(processing.map((listed) => listed.jobId)).toContain(job.jobId);
-    expect(processing.every((listed) => listed.status === 'processing')).toBe(true);
+    expect(await listedIds()).toEqual([pending.jobId, job.jobId].sort());
+    expect(await listedIds({ status: 'processing' })).toEqual([job.jobId]);
+    expect(await listedIds({ status: 'completed' })).toEqual([]);
+    // Left out by the scan's filter, not skipped as an unreadable job.
+    expect(log.entries.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
   it('guards the watcher state with its version', async () => {
-    const current = await store.getWatcherState();
-    const saved = await store.saveWatcherState(current, {
-      ...current,
-      accessIncident: { kind: 'unauthorized', openedAt: T0 },
+    expect(await watcherState.getWatcherState()).toEqual(INITIAL_WATCHER_STATE);
+    const first = await watcherState.saveWatcherState(INITIAL_WATCHER_STATE, {
+      ...INITIAL_WATCHER_STATE,
+      throttleStreak: 2,
+      throttledUntil: LATER,
     });
-    expect(saved.version).toBe(current.version + 1);
-    expect(await store.getWatcherState()).toEqual(saved);
-    await expect(store.saveWatcherState(current, { ...current, throttleStreak: 9 })).rejects.toBeInstanceOf(
-      ConcurrentUpdateError,
+    // A second first write (another tick that also found no state item) loses.
+    await expect(
+      watcherState.saveWatcherState(INITIAL_WATCHER_STATE, { ...INITIAL_WATCHER_STATE, throttleStreak: 7 }),
+    ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+    const saved = await watcherState.saveWatcherState(first, {
+      ...first,
+      accessIncident: { kind: 'unauthorized', openedAt: T0 },
+      alertOwed: {
+        phase: 'opened',
+        incident: { kind: 'unauthorized', openedAt: T0 },
+        detectedAt: T0,
+        retryAt: LATER,
+        deliveredChannels: ['events'],
+      },
+    });
+    expect(saved.version).toBe(2);
+    expect(await watcherState.getWatcherState()).toEqual(saved);
+    await expect(
+      watcherState.saveWatcherState(first, { ...first, throttleStreak: 9 }),
+    ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+  });
+
+  /** Writes an item as another program (or a hand edit) might, bypassing the store's encoder. */
+  async function putRaw(item: Record<string, unknown>): Promise<void> {
+    await documentClient(backend.client).send(new PutCommand({ TableName: tableName, Item: item }));
+  }
+
+  it('skips a malformed job when finding due jobs, names it in the log, and returns the others', async () => {
+    const before = await track(ids(), '2026-11-29T09:00:00.000Z');
+    const after = await track(ids(), '2026-11-29T09:02:00.000Z');
+    const badId = ids();
+    await putRaw({
+      pk: `JOB#${badId}`,
+      entity: 'job',
+      job_id: badId,
+      status: 'processing',
+      next_check_at: '2026-11-29T09:01:00.000Z',
+      watch_queue: 'watched',
+      snapshot: { ...snapshot({ job_id: badId }), total_domains: 'ten thousand' },
+      version: 3,
+    });
+
+    // Page size 2: the malformed item shares its page with a good job, which still comes back.
+    expect(await dueIds('2026-11-29T09:30:00.000Z')).toEqual([before.jobId, after.jobId]);
+    const errors = log.entries.filter((entry) => entry.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.attributes).toMatchObject({
+      job_id: badId,
+      field: 'snapshot.total_domains',
+      problem: 'expected number, got string',
+    });
+    expect(JSON.stringify(errors)).not.toContain('ten thousand');
+
+    const error = await store.get(badId).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MalformedItemError);
+    expect((error as MalformedItemError).message).toBe(
+      `Stored item JOB#${badId} is malformed: snapshot.total_domains: expected number, got string`,
+    );
+    // The good jobs still read, and the listing (for people) skips the bad one the same way.
+    expect(await store.get(before.jobId)).toEqual(before);
+    expect(await listedIds()).toEqual([before.jobId, after.jobId].sort());
+    expect(log.entries.filter((entry) => entry.level === 'error')).toHaveLength(2);
+  });
+
+  it('reports a malformed job read back after a conditional write with the typed error', async () => {
+    const badId = ids();
+    await putRaw({ pk: `JOB#${badId}`, entity: 'job', job_id: badId, metadata: 'team=a', version: 1 });
+    const job = trackedJob({ jobId: badId, version: 1 });
+    const error = await store
+      .applyUpdate(job, decideAfterAnswer(job, snapshot({ job_id: badId }), LATER, POLICY).update)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MalformedItemError);
+    expect(error).toMatchObject({
+      key: `JOB#${badId}`,
+      field: 'metadata',
+      problem: 'expected record, got string',
+    });
+  });
+
+  it('fails loudly on a malformed watcher state rather than guessing there is no pause', async () => {
+    await putRaw({
+      pk: 'WATCHER#state',
+      entity: 'watcher_state',
+      throttled_until: 1_764_410_400,
+      version: 4,
+    });
+    await expect(watcherState.getWatcherState()).rejects.toThrow(
+      'Stored item WATCHER#state is malformed: throttled_until: expected string, got number',
     );
   });
 });
@@ -228,7 +329,7 @@ describe('DynamoDbJobStore under concurrent writers (dynalite)', () => {
     const dynalite = await startDynalite();
     stop = dynalite.stop;
     const client = dynamoDbClientFor(dynalite.endpoint);
-    store = new DynamoDbJobStore(documentClient(client), await createJobsTable(client));
+    store = new DynamoDbJobStore(documentClient(client), await createJobsTable(client), new RecordingLog());
   });
   afterAll(async () => {
     await stop();

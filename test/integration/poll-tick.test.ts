@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
+import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerApiKey } from '../../functions/core/adapters/api-key.js';
@@ -171,7 +172,7 @@ describe('poll tick', () => {
     // The first request goes alone, so a throttled API sees exactly one request per tick.
     expect(await watcher.tick()).toMatchObject({ checked: 1, halted: 'throttled', errors: { throttled: 1 } });
     expect(watcher.simulator.requests).toHaveLength(1);
-    expect((await watcher.store.getWatcherState()).throttledUntil).toBe('2026-11-29T10:02:30.000Z');
+    expect((await watcher.watcherState.getWatcherState()).throttledUntil).toBe('2026-11-29T10:02:30.000Z');
 
     expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 0, halted: 'throttled' });
     expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 0, halted: 'throttled' });
@@ -179,7 +180,7 @@ describe('poll tick', () => {
 
     // Every job was due at 10:00:03 at the latest.
     expect(await watcher.tickAfter(MINUTE)).toMatchObject({ checked: 4, halted: null });
-    expect((await watcher.store.getWatcherState()).throttleStreak).toBe(0);
+    expect((await watcher.watcherState.getWatcherState()).throttleStreak).toBe(0);
     // No operator alert for throttling: it is the API's normal back-pressure.
     expect(await watcher.delivered()).toEqual([]);
   });
@@ -203,7 +204,7 @@ describe('poll tick', () => {
     const pauses: number[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await watcher.tick();
-      const state = await watcher.store.getWatcherState();
+      const state = await watcher.watcherState.getWatcherState();
       const pause = Date.parse(state.throttledUntil ?? '') - watcher.clock.now().getTime();
       pauses.push(pause);
       watcher.clock.advance(pause);
@@ -284,7 +285,7 @@ describe('poll tick', () => {
     expect((await watcher.delivered()).map((envelope) => eventOf(envelope).event_type)).toEqual([
       'watcher.unauthorized',
     ]);
-    expect((await watcher.store.getWatcherState()).alertOwed).toBeNull();
+    expect((await watcher.watcherState.getWatcherState()).alertOwed).toBeNull();
   });
 
   it('ends a job as not_found after three consecutive 404s, and as rejected on a 422', async () => {
@@ -382,13 +383,17 @@ describe('poll tick', () => {
   it('fails fast and leaves no timer behind when the table is missing', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const missing = new DynamoDbJobStore(
-        documentClient(watcher.clients.dynamoDb),
-        uniqueName('no-such-table'),
-      );
+      const documents = documentClient(watcher.clients.dynamoDb);
+      const noSuchTable = uniqueName('no-such-table');
       const deadline = new Date(watcher.clock.now().getTime() + 50_000);
       const error = await watcher
-        .tick({ jobs: missing, watcherState: missing }, deadline)
+        .tick(
+          {
+            jobs: new DynamoDbJobStore(documents, noSuchTable, watcher.log),
+            watcherState: new DynamoDbWatcherStateStore(documents, noSuchTable),
+          },
+          deadline,
+        )
         .catch((caught: unknown) => caught);
       expect((error as Error).name).toBe('ResourceNotFoundException');
       // The deadline timer would otherwise keep a CLI process alive for the rest of the 50 s.
@@ -405,7 +410,11 @@ describe('poll tick', () => {
         return Promise.reject(new Error('ProvisionedThroughputExceededException'));
       }
     }
-    const broken = new ThrottledStore(documentClient(watcher.clients.dynamoDb), watcher.tableName);
+    const broken = new ThrottledStore(
+      documentClient(watcher.clients.dynamoDb),
+      watcher.tableName,
+      watcher.log,
+    );
     const error = await watcher.tick({ jobs: broken }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TickIncompleteError);
     expect((error as TickIncompleteError).summary).toMatchObject({ checked: 1, errors: { internal: 1 } });

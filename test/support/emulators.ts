@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { inject } from 'vitest';
-import { jobsTableDefinition } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { jobsTableDefinition } from '../../functions/core/adapters/dynamodb/table.js';
 
 const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 

@@ -1,7 +1,8 @@
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb-job-store.js';
+import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
+import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
 import { SnsNotifier } from '../../functions/core/adapters/sns-notifier.js';
 import { ALL_CHANNELS, type NotificationChannel } from '../../functions/core/domain/notification-channel.js';
 import type { Log } from '../../functions/core/ports.js';
@@ -90,12 +91,13 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
     topics[channel] = await createTopic(clients.sns, topicNames[channel]);
     queues[channel] = await subscribeQueue(clients, topics[channel]);
   }
-  const store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName);
   const log = new RecordingLog();
+  const store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName, log);
+  const watcherState = new DynamoDbWatcherStateStore(documentClient(clients.dynamoDb), tableName);
   const policy = { ...TEST_POLICY, ...options.policy };
   const deps: PollTickDeps = {
     jobs: store,
-    watcherState: store,
+    watcherState,
     statusApi: new CompanyEnrichStatusApi({
       baseUrl: url,
       apiKeys: new StaticApiKey(API_KEY),
@@ -119,6 +121,7 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
     clock,
     simulator,
     store,
+    watcherState,
     log,
     deps,
     tableName,

@@ -37,6 +37,26 @@ export class ConcurrentUpdateError extends WatcherError {
 }
 
 /**
+ * A stored item does not have the shape this code reads: an attribute holds the wrong type or
+ * an unknown value. Names the item's key and the attribute path, never the stored value (a
+ * label or metadata value could be anything the caller put there).
+ */
+export class MalformedItemError extends WatcherError {
+  override name = 'MalformedItemError';
+  constructor(
+    /** The item's partition key, e.g. `JOB#<job_id>`. */
+    readonly key: string,
+    /** The path of the bad attribute, e.g. `snapshot.total_domains` (empty for the item itself). */
+    readonly field: string,
+    /** What is wrong with it, e.g. `expected number, got string`. */
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Stored item ${key} is malformed: ${field ? `${field}: ` : ''}${problem}`, options);
+  }
+}
+
+/**
  * How a status request failed. The kind decides what the poller does next: stop the tick
  * (unauthorized, payment_required, throttled), end the job (rejected, repeated not_found), or
  * back off and retry on a later tick (everything else).
