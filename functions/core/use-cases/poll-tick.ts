@@ -49,7 +49,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
   let state: WatcherState;
   try {
     state = await deps.watcherState.getWatcherState();
-    state = await retryOwedAlertOf(context, state);
+    state = await retryEarlierAlert(context, state);
     if (isApiPaused(state, now)) {
       gate.halt('throttled');
       log.info('API paused after an earlier 429', { throttled_until: state.throttledUntil });
@@ -70,7 +70,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
 }
 
 /** Publishes an operator alert an earlier tick failed to send; a failure here must not stop the checks. */
-async function retryOwedAlertOf(
+async function retryEarlierAlert(
   { deps, now, tally }: TickContext,
   state: WatcherState,
 ): Promise<WatcherState> {
