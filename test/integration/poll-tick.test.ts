@@ -189,12 +189,33 @@ describe('poll tick', () => {
     const jobs = await trackInOrder(12);
     watcher.simulator.injectFault(jobs[2] ?? '', { kind: 'http', status: 429 });
 
+    const tickTime = watcher.clock.now().toISOString();
     const summary = await watcher.tick();
-    expect(summary.halted).toBe('throttled');
-    // The probe, then at most `concurrency` (4) requests already under way when the 429 came back.
-    expect(watcher.simulator.requests.length).toBeLessThanOrEqual(5);
-    expect(summary.checked + summary.deferred).toBeLessThanOrEqual(12);
-    expect(summary.deferred).toBeGreaterThanOrEqual(1);
+    expect(summary).toMatchObject({ halted: 'throttled', errors: { throttled: 1 } });
+    // The probe went alone, then at most `concurrency` (4) requests were under way when the 429 came back.
+    const requested = watcher.simulator.requests.map((request) => request.jobId);
+    expect(requested[0]).toBe(jobs[0]);
+    expect(requested).toContain(jobs[2]);
+    expect(requested.length).toBeLessThanOrEqual(5);
+
+    // No deadline: every due job was read, and each one was either checked or left for later.
+    expect(summary.checked + summary.deferred).toBe(jobs.length);
+    // Checked means a request went out: requests aborted by the halt count as deferred, not checked.
+    expect(summary.checked).toBeGreaterThanOrEqual(2);
+    expect(summary.checked).toBeLessThanOrEqual(requested.length);
+
+    // Every check except the 429 was answered and recorded, at this tick's time.
+    const stored = await Promise.all(jobs.map((jobId) => watcher.store.get(jobId)));
+    const recorded = stored.filter((job) => job?.lastCheckedAt === tickTime).map((job) => job?.jobId);
+    expect(recorded).toHaveLength(summary.checked - 1);
+    expect(recorded).not.toContain(jobs[2]);
+    for (const jobId of recorded) expect(requested).toContain(jobId);
+
+    // Every other job, the throttled one included, is untouched and still due for the next tick.
+    const due: string[] = [];
+    for await (const page of watcher.store.dueJobs(tickTime, 100)) due.push(...page.map((job) => job.jobId));
+    expect(due.sort()).toEqual(jobs.filter((jobId) => !recorded.includes(jobId)).sort());
+    expect(due).toHaveLength(summary.deferred + 1);
   });
 
   it('backs off exponentially on repeated 429s without Retry-After', async () => {

@@ -1,0 +1,158 @@
+import {
+  CheckVerdict,
+  decideAfterAnswer,
+  decideAfterError,
+  type CheckDecision,
+  type CheckResult,
+} from '../../domain/check-decision.js';
+import {
+  ApiThrottledError,
+  ConcurrentUpdateError,
+  isAccessProblem,
+  StatusApiError,
+  StatusApiErrorKind,
+} from '../../domain/errors.js';
+import type { TrackedJob } from '../../domain/job.js';
+import { deliverNotification } from './notification-delivery.js';
+import type { TickContext } from './tick-context.js';
+
+/**
+ * Checks one watched job: asks the API for its status (through the gate, while time is left),
+ * turns the answer into one conditional write, and publishes the notification a terminal
+ * transition makes owed. A job the tick cannot check is counted as deferred and stays due.
+ */
+export async function checkJob(context: TickContext, job: TrackedJob): Promise<void> {
+  const result = await requestStatus(context, job);
+  if (!result) return;
+  const { deps, now, tally } = context;
+  const decision = result.ok
+    ? decideAfterAnswer(job, result.snapshot, now, deps.policy)
+    : decideAfterError(job, result.error, now, deps.policy, deps.random);
+
+  let updated: TrackedJob;
+  try {
+    updated = await deps.jobs.applyUpdate(job, decision.update);
+  } catch (error) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+    tally.summary.conflicts += 1;
+    deps.log.info('Job changed by a concurrent tick; its outcome stands', { job_id: job.jobId });
+    return;
+  }
+  tally.countStatus(updated.status);
+  reportVerdict(context, { job, updated, result, decision });
+
+  if (decision.update.notificationOwed) {
+    await deliverNotification(deps, tally, updated, decision.update.notificationOwed);
+  }
+}
+
+/**
+ * Sends the job's status request, if the deadline and the gate allow it. Returns what the API
+ * said about the job, or null when there is nothing to record for it: deferred, aborted, or an
+ * account-wide refusal that halts the tick.
+ */
+async function requestStatus(context: TickContext, job: TrackedJob): Promise<CheckResult | null> {
+  const { deps, tally, gate, deadline } = context;
+  const stop = deadline.timeToStop();
+  if (stop || !(await gate.admit())) {
+    tally.defer(stop ?? gate.halted);
+    return null;
+  }
+  // Re-checked after waiting for the probe: time may have run out meanwhile.
+  if (deadline.timeToStop()) {
+    gate.settle('inconclusive');
+    tally.defer(deadline.timeToStop());
+    return null;
+  }
+  tally.summary.checked += 1;
+  try {
+    const snapshot = await deps.statusApi.getJobStatus(job.jobId, { signal: context.apiSignal });
+    gate.settle('answered');
+    return { ok: true, snapshot };
+  } catch (error) {
+    return settleFailedRequest(context, job, error);
+  }
+}
+
+/** Tells the gate what a failed request means for the account; returns what it means for the job. */
+function settleFailedRequest(context: TickContext, job: TrackedJob, error: unknown): CheckResult | null {
+  const { deps, tally, gate, deadline } = context;
+  if (!(error instanceof StatusApiError)) {
+    gate.settle('inconclusive');
+    throw error;
+  }
+  const kind = error.kind;
+  if (kind === StatusApiErrorKind.Aborted) {
+    gate.settle('inconclusive');
+    // Aborted because another request halted the tick, or the deadline came: not this job's fault.
+    tally.summary.checked -= 1;
+    tally.defer(deadline.timeToStop() ?? gate.halted);
+    return null;
+  }
+  tally.countError(kind);
+  if (isAccessProblem(kind)) {
+    gate.settle(kind);
+    deps.log.error('CompanyEnrich refused the account; stopping the tick', {
+      job_id: job.jobId,
+      error_kind: kind,
+    });
+    return null;
+  }
+  if (error instanceof ApiThrottledError) {
+    gate.settleThrottled(error.retryAfterMs);
+    deps.log.warn('CompanyEnrich throttled the watcher; stopping the tick', {
+      job_id: job.jobId,
+      retry_after_ms: error.retryAfterMs,
+    });
+    return null;
+  }
+  // Per-job errors still prove the account works (a 404 is an authorised answer).
+  gate.settle(error.details.httpStatus === undefined ? 'inconclusive' : 'answered');
+  return { ok: false, error };
+}
+
+/** A recorded check, as reported in the summary and the log. */
+interface RecordedCheck {
+  job: TrackedJob;
+  updated: TrackedJob;
+  result: CheckResult;
+  decision: CheckDecision;
+}
+
+/** Counts and logs what a recorded check concluded. */
+function reportVerdict({ deps: { log }, tally }: TickContext, check: RecordedCheck): void {
+  const { job, updated, result, decision } = check;
+  const observed = result.ok ? result.snapshot.status : null;
+  switch (decision.verdict) {
+    case CheckVerdict.Transition:
+      tally.summary.transitions += 1;
+      log.info('Job status changed', {
+        job_id: job.jobId,
+        from: job.status,
+        to: updated.status,
+        ...(result.ok ? {} : { error_kind: result.error.kind }),
+      });
+      break;
+    case CheckVerdict.Unchanged:
+      tally.summary.unchanged += 1;
+      break;
+    case CheckVerdict.RegressionIgnored:
+      tally.summary.regressionsIgnored += 1;
+      log.warn('Ignored a status that went backwards', { job_id: job.jobId, recorded: job.status, observed });
+      break;
+    case CheckVerdict.Anomaly:
+      tally.summary.anomalies += 1;
+      tally.countError('unknown_status');
+      log.warn('CompanyEnrich reported an unknown status', { job_id: job.jobId, observed });
+      break;
+    case CheckVerdict.RetryLater:
+      log.warn('Status check failed; will retry', {
+        job_id: job.jobId,
+        error_kind: result.ok ? null : result.error.kind,
+        http_status: result.ok ? null : (result.error.details.httpStatus ?? null),
+        consecutive_errors: decision.update.consecutiveErrors,
+        next_check_at: decision.update.nextCheckAt,
+      });
+      break;
+  }
+}
