@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   EventType,
   isAccessProblem,
@@ -5,172 +6,152 @@ import {
   JOB_ID_PATTERN,
   JobStatus,
   StatusApiErrorKind,
-  type AccessProblem,
 } from '../functions/contract.js';
+import { describe, parseOrThrow } from './schema-issues.js';
 
 /**
  * The `status` message attribute values: a job's terminal status for `job.*` events, the incident
  * kind for `watcher.*` events (docs/NOTIFICATIONS.md).
  */
-export type NotifiedStatus = JobStatus | AccessProblem;
-
-export const NOTIFIED_STATUSES: readonly NotifiedStatus[] = [
+const NOTIFIED_STATUSES = [
   ...Object.values(JobStatus).filter(isTerminal),
   ...Object.values(StatusApiErrorKind).filter(isAccessProblem),
 ];
+const EVENT_TYPES = Object.values(EventType);
 
-export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
+/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9]\d{1,14}$/;
+/** A pragmatic address check (one @, no spaces, a dot in the domain); SNS confirms the rest. */
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** SNS refuses a filter policy whose combination of values (the product of the list sizes) exceeds this. */
+const MAX_FILTER_COMBINATIONS = 150;
+
+/** A subscription or operator email is malformed; the message names the entry and the problem. */
+export class SubscriptionConfigError extends Error {
+  override name = 'SubscriptionConfigError';
+}
+
+const EMAIL_EXPECTED = 'must be an email address like name@example.com';
+const emailAddress = z.string(EMAIL_EXPECTED).regex(EMAIL, EMAIL_EXPECTED);
+const SMS_EXPECTED = 'must be an E.164 phone number: + and country code, digits only, e.g. +15555550100';
+const phoneNumber = z.string(SMS_EXPECTED).regex(E164, SMS_EXPECTED);
+
+/** A filter's list: non-empty, each item one of what `item` accepts (repeats dropped). */
+function filterList<T extends string>(item: (error: z.core.$ZodErrorMap) => z.ZodType<T>, expected: string) {
+  const itemError: z.core.$ZodErrorMap = (issue) => `has ${describe(issue.input)}; expected ${expected}`;
+  const listExpected = `must be a non-empty list of ${expected}`;
+  return z
+    .array(item(itemError), listExpected)
+    .min(1, listExpected)
+    .transform((list): readonly T[] => [...new Set(list)])
+    .optional();
+}
 
 /**
  * Which notifications a subscription receives. Each list given becomes one key of the SNS filter
  * policy on the message attribute of the same meaning; a message must match every list given
  * (and any one value within a list). No list at all: every notification.
  */
-export interface NotificationFilter {
+const notificationFilter = z.object({
   /** `event_type` values, e.g. `["job.completed", "job.failed"]`. @default - any event type */
-  readonly eventTypes?: readonly EventType[];
+  eventTypes: filterList(
+    (error) => z.enum(EVENT_TYPES, { error }),
+    `event types (${EVENT_TYPES.join(', ')})`,
+  ),
   /** `status` values, e.g. `["failed"]`. @default - any status */
-  readonly statuses?: readonly NotifiedStatus[];
+  statuses: filterList(
+    (error) => z.enum(NOTIFIED_STATUSES, { error }),
+    `statuses (${NOTIFIED_STATUSES.join(', ')})`,
+  ),
   /** `job_id` values (CompanyEnrich job ids, UUIDs). Watcher alerts carry no job id. @default - any job */
-  readonly jobIds?: readonly string[];
-}
+  jobIds: filterList((error) => z.string({ error }).regex(JOB_ID_PATTERN, { error }), 'job ids (UUIDs)'),
+});
+export type NotificationFilter = z.output<typeof notificationFilter>;
 
-/** An email address on the email topic (readable notifications); the address confirms by email. */
-export interface EmailSubscription extends NotificationFilter {
-  readonly email: string;
-  readonly sms?: never;
-}
-
-/** A phone number (E.164, e.g. `+15555550100`) on the SMS topic (one-line texts). */
-export interface SmsSubscription extends NotificationFilter {
-  readonly sms: string;
-  readonly email?: never;
-}
-
-/** One subscriber from configuration: exactly one of `email` or `sms`, plus an optional filter. */
-export type NotificationSubscription = EmailSubscription | SmsSubscription;
-
-/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
-export const E164 = /^\+[1-9]\d{1,14}$/;
-/** A pragmatic address check (one @, no spaces, a dot in the domain); SNS confirms the rest. */
-export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-/** A CompanyEnrich job id, exactly as `track` accepts it. */
-export const JOB_ID = JOB_ID_PATTERN;
-/** SNS refuses a filter policy whose combination of values (the product of the list sizes) exceeds this. */
-export const MAX_FILTER_COMBINATIONS = 150;
-
-const FILTER_KEYS = ['eventTypes', 'statuses', 'jobIds'] as const;
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['email', 'sms', ...FILTER_KEYS]);
-
-export class SubscriptionConfigError extends Error {
-  override name = 'SubscriptionConfigError';
-}
-
-function describe(entry: unknown): string {
-  // JSON.stringify(undefined) is undefined, whatever its type says.
-  const json = JSON.stringify(entry) as string | undefined;
-  return json ?? String(entry);
-}
-
-function stringList(
-  label: string,
-  entry: Record<string, unknown>,
-  key: (typeof FILTER_KEYS)[number],
-  check: (value: string) => boolean,
-  expected: string,
-): string[] | undefined {
-  const value = entry[key];
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new SubscriptionConfigError(`${label}: ${key} must be a non-empty list of ${expected}`);
-  }
-  const bad = value.filter((item) => typeof item !== 'string' || !check(item));
-  if (bad.length > 0) {
-    throw new SubscriptionConfigError(
-      `${label}: ${key} has ${bad.map((item) => JSON.stringify(item)).join(', ')}; expected ${expected}`,
-    );
-  }
-  return [...new Set(value as string[])];
-}
+const SUBSCRIPTION_KEYS = `email or sms, ${Object.keys(notificationFilter.shape).join(', ')}`;
 
 /**
- * Checks subscriptions from cdk context (untyped JSON) or stack props (typed, but the values are
- * still anyone's), and returns them normalised. Every error names the entry (`subscriptions[i]`
- * and its JSON) and what is wrong with it.
- *
- * @throws SubscriptionConfigError
+ * One subscriber from configuration: exactly one of `email` (on the email topic, readable
+ * notifications; the address confirms by email) or `sms` (E.164, on the SMS topic, one-line
+ * texts), plus an optional filter.
  */
-export function parseSubscriptions(value: unknown, label = 'subscriptions'): NotificationSubscription[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    throw new SubscriptionConfigError(`${label} must be a list (got ${describe(value)})`);
-  }
-  const endpoints = new Map<string, number>();
-  return value.map((raw: unknown, index) => {
-    const where = `${label}[${index}] ${describe(raw)}`;
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new SubscriptionConfigError(`${where}: must be an object with "email" or "sms"`);
-    }
-    const entry = raw as Record<string, unknown>;
-    const unknownKeys = Object.keys(entry).filter((key) => !KNOWN_KEYS.has(key));
-    if (unknownKeys.length > 0) {
-      throw new SubscriptionConfigError(
-        `${where}: unknown key ${unknownKeys.map((key) => JSON.stringify(key)).join(', ')} (expected email or sms, eventTypes, statuses, jobIds)`,
-      );
-    }
-    const { email, sms } = entry;
-    if ((email === undefined) === (sms === undefined)) {
-      throw new SubscriptionConfigError(`${where}: give exactly one of "email" and "sms"`);
-    }
-    if (email !== undefined && (typeof email !== 'string' || !EMAIL.test(email))) {
-      throw new SubscriptionConfigError(`${where}: email must be an email address like name@example.com`);
-    }
-    if (sms !== undefined && (typeof sms !== 'string' || !E164.test(sms))) {
-      throw new SubscriptionConfigError(
-        `${where}: sms must be an E.164 phone number: + and country code, digits only, e.g. +15555550100`,
-      );
-    }
-    const endpoint = (email ?? sms) as string;
-    const key = `${email === undefined ? 'sms' : 'email'}:${endpoint.toLowerCase()}`;
-    const earlier = endpoints.get(key);
-    if (earlier !== undefined) {
-      throw new SubscriptionConfigError(
-        `${where}: ${endpoint} is already subscribed by ${label}[${earlier}]; one subscription per address (merge their filters)`,
-      );
-    }
-    endpoints.set(key, index);
-
-    const eventTypes = stringList(
-      where,
-      entry,
-      'eventTypes',
-      (item) => (EVENT_TYPES as readonly string[]).includes(item),
-      `event types (${EVENT_TYPES.join(', ')})`,
-    ) as EventType[] | undefined;
-    const statuses = stringList(
-      where,
-      entry,
-      'statuses',
-      (item) => (NOTIFIED_STATUSES as readonly string[]).includes(item),
-      `statuses (${NOTIFIED_STATUSES.join(', ')})`,
-    ) as NotifiedStatus[] | undefined;
-    const jobIds = stringList(where, entry, 'jobIds', (item) => JOB_ID.test(item), 'job ids (UUIDs)');
-    const combinations = [eventTypes, statuses, jobIds].reduce(
+const subscription = z
+  .strictObject(
+    { email: emailAddress.optional(), sms: phoneNumber.optional(), ...notificationFilter.shape },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown key ${issue.keys.map(describe).join(', ')} (expected ${SUBSCRIPTION_KEYS})`
+          : 'must be an object with "email" or "sms"',
+    },
+  )
+  .superRefine((entry, context) => {
+    const combinations = [entry.eventTypes, entry.statuses, entry.jobIds].reduce(
       (product, list) => product * (list?.length ?? 1),
       1,
     );
     if (combinations > MAX_FILTER_COMBINATIONS) {
-      throw new SubscriptionConfigError(
-        `${where}: the filter combines ${combinations} values (eventTypes x statuses x jobIds); SNS allows ${MAX_FILTER_COMBINATIONS}`,
-      );
+      context.addIssue({
+        code: 'custom',
+        message: `the filter combines ${combinations} values (eventTypes x statuses x jobIds); SNS allows ${MAX_FILTER_COMBINATIONS}`,
+      });
     }
-    const filter: NotificationFilter = {
-      ...(eventTypes ? { eventTypes } : {}),
-      ...(statuses ? { statuses } : {}),
-      ...(jobIds ? { jobIds } : {}),
-    };
-    return typeof email === 'string' ? { email, ...filter } : { sms: endpoint, ...filter };
+  })
+  .transform(({ email, sms, ...filter }, context) => {
+    if (email !== undefined && sms === undefined) return { email, ...filter };
+    if (sms !== undefined && email === undefined) return { sms, ...filter };
+    context.addIssue({ code: 'custom', message: 'give exactly one of "email" and "sms"' });
+    return z.NEVER;
   });
+export type NotificationSubscription = z.output<typeof subscription>;
+
+/** Adds an issue at each entry whose `key` an earlier entry already had (case-insensitive). */
+function onlyOnce<T>(key: (entry: T) => string, message: (entry: T, earlier: number) => string) {
+  return (list: readonly T[], context: z.RefinementCtx) => {
+    const first = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const earlier = first.get(key(entry).toLowerCase());
+      if (earlier === undefined) first.set(key(entry).toLowerCase(), index);
+      else context.addIssue({ code: 'custom', path: [index], message: message(entry, earlier) });
+    });
+  };
+}
+
+const endpoint = (entry: NotificationSubscription): string => ('email' in entry ? entry.email : entry.sms);
+
+/** The `subscriptions` prop or context key: a list of subscribers, one entry per address. */
+export const subscriptionsSchema = z
+  .array(subscription, 'must be a list')
+  .superRefine(
+    onlyOnce(
+      endpoint,
+      (entry, earlier) =>
+        `${endpoint(entry)} is already subscribed by subscriptions[${earlier}]; one subscription per address (merge their filters)`,
+    ),
+  );
+
+/** The `operatorEmails` prop or context key: addresses on the operator topic, each once. */
+export const operatorEmailsSchema = z.array(emailAddress, 'must be a list').superRefine(
+  onlyOnce<string>(
+    (email) => email,
+    () => 'listed twice',
+  ),
+);
+
+/** Operator emails may also come as one comma-separated string (handy with `cdk synth -c`). */
+export function splitEmails(value: unknown): unknown {
+  return typeof value === 'string' ? value.split(',').flatMap((item) => item.trim() || []) : value;
+}
+
+/**
+ * Checks subscriptions from stack props (typed, but the values are still anyone's) and returns
+ * them normalised. Every error names the entry (`subscriptions[i]` and its JSON) and what is
+ * wrong with it.
+ *
+ * @throws SubscriptionConfigError
+ */
+export function parseSubscriptions(value: unknown): NotificationSubscription[] {
+  return parseOrThrow(subscriptionsSchema, value ?? [], 'subscriptions', SubscriptionConfigError);
 }
 
 /**
@@ -178,25 +159,11 @@ export function parseSubscriptions(value: unknown, label = 'subscriptions'): Not
  *
  * @throws SubscriptionConfigError naming the bad address.
  */
-export function parseOperatorEmails(value: unknown, label = 'operatorEmails'): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  const list: unknown[] =
-    typeof value === 'string'
-      ? value.split(',').map((item) => item.trim())
-      : Array.isArray(value)
-        ? value
-        : [value];
-  const seen = new Set<string>();
-  return list.map((item, index) => {
-    if (typeof item !== 'string' || !EMAIL.test(item)) {
-      throw new SubscriptionConfigError(
-        `${label}[${index}] ${describe(item)}: must be an email address like name@example.com`,
-      );
-    }
-    if (seen.has(item.toLowerCase())) {
-      throw new SubscriptionConfigError(`${label}[${index}] ${describe(item)}: listed twice`);
-    }
-    seen.add(item.toLowerCase());
-    return item;
-  });
+export function parseOperatorEmails(value: unknown): string[] {
+  return parseOrThrow(
+    operatorEmailsSchema,
+    splitEmails(value ?? []),
+    'operatorEmails',
+    SubscriptionConfigError,
+  );
 }

@@ -113,7 +113,7 @@ export class Notifications extends Construct {
 
     for (const subscription of subscriptions) {
       const [kind, protocol, endpoint, target] =
-        subscription.email !== undefined
+        'email' in subscription
           ? (['Email', SubscriptionProtocol.EMAIL, subscription.email, this.topics.email] as const)
           : (['Sms', SubscriptionProtocol.SMS, subscription.sms, this.topics.sms] as const);
       new Subscription(this, subscriptionId(kind, endpoint), {

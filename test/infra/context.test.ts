@@ -5,7 +5,7 @@ import path from 'node:path';
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_KEYS, settingsFromContext } from '../../infra/context.js';
+import { CONTEXT_KEYS, ContextError, settingsFromContext } from '../../infra/context.js';
 import { JOB_A, REPO_ROOT, SECRET_ARN, SECRET_KEY_ARN } from './fixture.js';
 
 const settings = (context: Record<string, unknown>) => settingsFromContext(new App({ context }).node);
@@ -80,6 +80,59 @@ describe('settingsFromContext', () => {
     expect(stackProps.pollInterval?.toMinutes()).toBe(2);
   });
 
+  it('reads values however `-c` or cdk.json spell them', () => {
+    const { stackProps } = settings({
+      removalPolicy: 'RETAIN',
+      deletionProtection: 'true',
+      pollIntervalMinutes: ' 5 ',
+      reservedConcurrency: '5',
+      logLevel: 'warn',
+      operatorEmails: '["oncall@example.com", "lead@example.com"]',
+      apiKeySecretArn: SECRET_ARN,
+      apiKeySecretKmsKeyArn: SECRET_KEY_ARN,
+      exportPrefix: 2024,
+    });
+    expect(stackProps).toMatchObject({
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+      reservedConcurrency: 5,
+      logLevel: 'WARN',
+      operatorEmails: ['oncall@example.com', 'lead@example.com'],
+      apiKeySecret: { secretArn: SECRET_ARN, encryptionKeyArn: SECRET_KEY_ARN },
+      exportPrefix: '2024',
+    });
+    expect(stackProps.pollInterval?.toMinutes()).toBe(5);
+  });
+
+  it('treats a blank or null value as unset', () => {
+    expect(settings({ logLevel: '  ', removalPolicy: null, operatorEmails: '', subscriptions: ' ' })).toEqual(
+      {
+        stackName: 'EnrichJobWatch',
+        stackProps: {},
+      },
+    );
+  });
+
+  it('names every problem at once, one per line, in a ContextError', () => {
+    const entry = { email: 'ops@example.com', statuses: ['fail', 'failed', 'done'] };
+    const statuses =
+      'completed, failed, not_found, rejected, unauthorized, payment_required, api_key_unavailable';
+    let error: unknown;
+    try {
+      settings({ logLevel: 'verbose', pollTimeoutSeconds: 901, subscriptions: [entry, { sms: '555-0100' }] });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ContextError);
+    expect((error as Error).message.split('\n')).toEqual([
+      'context pollTimeoutSeconds must be a whole number of seconds from 1 to 900 (got 901)',
+      'context logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT (got "verbose")',
+      `context subscriptions[0] ${JSON.stringify(entry)}: statuses has "fail"; expected statuses (${statuses})`,
+      `context subscriptions[0] ${JSON.stringify(entry)}: statuses has "done"; expected statuses (${statuses})`,
+      'context subscriptions[1] {"sms":"555-0100"}: sms must be an E.164 phone number: + and country code, digits only, e.g. +15555550100',
+    ]);
+  });
+
   it('documents a key for every setting it reads', () => {
     expect(Object.keys(CONTEXT_KEYS).sort()).toEqual(
       [
@@ -126,6 +179,30 @@ describe('settingsFromContext', () => {
     [{ heartbeatMinutes: 1 }, /heartbeatMinutes must be a whole number of minutes from 2 to 1440/],
     [{ exportPrefix: 'my stack' }, /exportPrefix must be letters, digits, colons and hyphens/],
     [{ subscriptions: '[{"sms":' }, /context subscriptions is not valid JSON/],
+    [{ stackName: { name: 'x' } }, /context stackName must be a string or a number \(got \{"name":"x"\}\)/],
+    [
+      { reservedConcurrency: 'often' },
+      /reservedConcurrency must be a whole number of executions \(or "none"\) from 1 to 1000 \(got "often"\)/,
+    ],
+    [{ logRetentionDays: 'week' }, /logRetentionDays must be one of 1, 3, 5, .* \(got "week"\)/],
+    [{ subscriptions: 'ops@example.com' }, /context subscriptions must be a list \(got "ops@example.com"\)/],
+    [
+      { subscriptions: [{ email: 'ops@example.com', statuses: 'failed' }] },
+      /subscriptions\[0\] .*: statuses must be a non-empty list of statuses \(completed,/,
+    ],
+    [
+      { subscriptions: [{ email: 'ops@example.com', jobIds: [42] }] },
+      /subscriptions\[0\] .*: jobIds has 42; expected job ids \(UUIDs\)/,
+    ],
+    [
+      { subscriptions: '[{"sms":"+15555550100"},{"sms":"+15555550100","statuses":["failed"]}]' },
+      /context subscriptions\[1\] .*: \+15555550100 is already subscribed by subscriptions\[0\]/,
+    ],
+    [{ operatorEmails: 5 }, /context operatorEmails must be a list \(got 5\)/],
+    [
+      { operatorEmails: '["oncall@example.com","OnCall@example.com"]' },
+      /operatorEmails\[1\] "OnCall@example.com": listed twice/,
+    ],
     [
       { subscriptions: [{ email: 'ops@example.com' }, { sms: '555-0100' }] },
       /context subscriptions\[1\] \{"sms":"555-0100"\}: sms must be an E\.164 phone number/,
