@@ -17,6 +17,12 @@ if (!existsSync(fileURLToPath(built))) {
 // The SDK warns on every run that future releases need Node 22; the CLI supports Node >= 20.11.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `enrich-job-watch list | head`: the reader leaving early is no failure of the command, which
+// finishes (and closes what it opened) as usual.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const { runCli } = await import(built.href);
 const exitCode = await runCli(process.argv);
 process.exitCode = exitCode;
