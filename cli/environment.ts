@@ -9,20 +9,16 @@
  *
  * Likewise the API: a configured key means the real CompanyEnrich API; no key (local mode only)
  * means the simulator, the running `start`'s or one booted in-process from the saved plans.
+ *
+ * The status API, the simulator, Secrets Manager and SNS are imported only on the paths that use
+ * them: `track` and `list` never load them, which keeps those commands quick to start.
  */
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { StaticApiKey } from '../functions/core/adapters/api-key.js';
-import { loadConfig, type WatcherConfig } from '../functions/core/config.js';
-import { ConfigError, WatcherError } from '../functions/core/domain/errors.js';
-import type { JobStore, Log, Notifier, StatusApi, WatcherStateStore } from '../functions/core/ports.js';
-import {
-  createApiKeyProvider,
-  createAwsClients,
-  createSnsNotifier,
-  createStatusApi,
-  createStores,
-} from '../functions/core/wiring.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createStores } from '../functions/core/adapters/dynamodb/stores.js';
+import { WatcherError } from '../functions/core/domain/errors.js';
+import type { JobStore, Notifier, StatusApi, WatcherStateStore } from '../functions/core/ports.js';
 import { ConsoleNotifier, DeliverAndShowNotifier } from '../local/console-notifier.js';
 import {
   embeddedDynamoDbClient,
@@ -31,83 +27,13 @@ import {
   LocalStoreBusyError,
   startEmbeddedDynamoDb,
 } from '../local/embedded-dynamodb.js';
-import { homePaths, readRunningInstance, resolveHome } from '../local/home.js';
-import { hostSimulator, LOCAL_SIMULATOR_API_KEY, type HostedSimulator } from '../local/simulator-host.js';
-import { HumanLog } from './human-log.js';
-
-/** The tick interval of the local run unless POLL_INTERVAL_SECONDS says otherwise: a compressed schedule. */
-export const LOCAL_POLL_INTERVAL_SECONDS = '5';
+import { homePaths, readRunningInstance } from '../local/home.js';
+import type { HostedSimulator } from '../local/simulator-host.js';
+import type { CliContext } from './context.js';
+import type { Resources } from './resources.js';
 
 /** Who is asking: a one-shot command, or `start`, which owns the data folder while it runs. */
 export type Role = 'command' | 'local-run';
-
-/** Everything a command needs besides its arguments. */
-export interface CliContext {
-  config: WatcherConfig;
-  env: NodeJS.ProcessEnv;
-  /** The local run's data folder (used only when no table is configured, and for simulator plans). */
-  home: string;
-  log: Log;
-  verbose: boolean;
-  /** Prints a line for people on stdout. */
-  print: (text: string) => void;
-}
-
-/**
- * Loads and validates the configuration once for `command`.
- *
- * @throws ConfigError for a bad or missing variable.
- */
-export function createCliContext(
-  command: string,
-  verbose: boolean,
-  env: NodeJS.ProcessEnv = process.env,
-): CliContext {
-  const localMode = !env.JOBS_TABLE_NAME?.trim();
-  // The local run polls on a compressed schedule; the job cadence follows the same interval.
-  const effectiveEnv =
-    (command === 'start' || localMode) && !env.POLL_INTERVAL_SECONDS?.trim()
-      ? { ...env, POLL_INTERVAL_SECONDS: LOCAL_POLL_INTERVAL_SECONDS }
-      : env;
-  const config = loadConfig(effectiveEnv);
-  if ((command === 'poll' || command === 'start') && config.jobsTableName && !config.apiKeySource) {
-    // The simulator knows none of a real table's jobs: polling them against it would end them as not_found.
-    throw new ConfigError(
-      'Invalid configuration: with JOBS_TABLE_NAME set, ' +
-        'COMPANYENRICH_API_KEY_SECRET_ARN or COMPANYENRICH_API_KEY is required',
-    );
-  }
-  const apiKey = env.COMPANYENRICH_API_KEY?.trim();
-  return {
-    config,
-    env: effectiveEnv,
-    home: resolveHome(env),
-    log: new HumanLog({ verbose, secrets: apiKey ? [apiKey] : [] }),
-    verbose,
-    print: (text) => process.stdout.write(`${text}\n`),
-  };
-}
-
-/** Cleanup steps, run in reverse order of registration; a failing step does not stop the others. */
-export class Resources {
-  private readonly closers: { what: string; close: () => Promise<void> }[] = [];
-
-  constructor(private readonly log: Log) {}
-
-  add(what: string, close: () => Promise<void>): void {
-    this.closers.push({ what, close });
-  }
-
-  async closeAll(): Promise<void> {
-    for (const { what, close } of this.closers.splice(0).reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        this.log.warn(`Could not close ${what}`, { error });
-      }
-    }
-  }
-}
 
 /** The job store plus a line saying where it is. */
 export interface OpenedStore {
@@ -118,50 +44,42 @@ export interface OpenedStore {
   servedEndpoint: string | null;
 }
 
-type AwsClients = ReturnType<typeof createAwsClients>;
-const awsClientsByResources = new WeakMap<Resources, AwsClients>();
-
-/** The SDK clients (standard AWS configuration), created once per set of resources and destroyed with it. */
-function awsClients(resources: Resources): AwsClients {
-  const existing = awsClientsByResources.get(resources);
-  if (existing) return existing;
-  const clients = createAwsClients();
-  resources.add('the AWS clients', () => {
-    clients.dynamoDb.destroy();
-    clients.sns.destroy();
+/** A client destroyed with `resources`. */
+function closing<T extends { destroy(): void }>(client: T, what: string, resources: Resources): T {
+  resources.add(what, () => {
+    client.destroy();
     return Promise.resolve();
   });
-  awsClientsByResources.set(resources, clients);
-  return clients;
+  return client;
 }
 
 /** How long a command waits for another short command to release the data folder. */
 const BUSY_FOLDER_WAIT_MS = 5_000;
 
-async function openLocalFolder(
-  context: CliContext,
-  resources: Resources,
-): Promise<{ stores: ReturnType<typeof createStores>; endpoint: string }> {
-  const paths = homePaths(context.home);
+async function openLocalFolder(context: CliContext, resources: Resources): Promise<OpenedStore> {
+  const folder = homePaths(context.home).dynamoDb;
   await mkdir(context.home, { recursive: true });
-  const embedded = await startEmbeddedDynamoDb(paths.dynamoDb);
+  const embedded = await startEmbeddedDynamoDb(folder);
   resources.add('the embedded DynamoDB', () => embedded.close());
-  const client = embeddedDynamoDbClient(embedded.endpoint);
-  resources.add('the DynamoDB client', () => {
-    client.destroy();
-    return Promise.resolve();
-  });
+  const client = closing(embeddedDynamoDbClient(embedded.endpoint), 'the DynamoDB client', resources);
   await ensureJobsTable(client);
-  return { stores: createStores(client, LOCAL_TABLE_NAME, context.log), endpoint: embedded.endpoint };
+  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, context.log);
+  return {
+    store: jobs,
+    watcherState,
+    description: `embedded DynamoDB in ${folder}`,
+    servedEndpoint: embedded.endpoint,
+  };
 }
 
-function attachToRunning(endpoint: string, pid: number, resources: Resources, log: Log): OpenedStore {
-  const client = embeddedDynamoDbClient(endpoint);
-  resources.add('the DynamoDB client', () => {
-    client.destroy();
-    return Promise.resolve();
-  });
-  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, log);
+function attachToRunning(
+  endpoint: string,
+  pid: number,
+  context: CliContext,
+  resources: Resources,
+): OpenedStore {
+  const client = closing(embeddedDynamoDbClient(endpoint), 'the DynamoDB client', resources);
+  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, context.log);
   return {
     store: jobs,
     watcherState,
@@ -182,11 +100,8 @@ export async function openJobStore(
 ): Promise<OpenedStore> {
   const { config } = context;
   if (config.jobsTableName) {
-    const { jobs, watcherState } = createStores(
-      awsClients(resources).dynamoDb,
-      config.jobsTableName,
-      context.log,
-    );
+    const client = closing(new DynamoDBClient({}), 'the DynamoDB client', resources);
+    const { jobs, watcherState } = createStores(client, config.jobsTableName, context.log);
     return {
       store: jobs,
       watcherState,
@@ -194,27 +109,19 @@ export async function openJobStore(
       servedEndpoint: null,
     };
   }
-  const folder = homePaths(context.home).dynamoDb;
   const giveUpAt = Date.now() + BUSY_FOLDER_WAIT_MS;
   for (;;) {
     // Checked on every attempt: a `start` may have taken the folder while this command waited.
     const running = role === 'command' ? await readRunningInstance(context.home) : null;
-    if (running?.dynamoDbEndpoint) {
-      return attachToRunning(running.dynamoDbEndpoint, running.pid, resources, context.log);
-    }
+    if (running?.dynamoDbEndpoint)
+      return attachToRunning(running.dynamoDbEndpoint, running.pid, context, resources);
     try {
-      const { stores, endpoint } = await openLocalFolder(context, resources);
-      return {
-        store: stores.jobs,
-        watcherState: stores.watcherState,
-        description: `embedded DynamoDB in ${folder}`,
-        servedEndpoint: endpoint,
-      };
+      return await openLocalFolder(context, resources);
     } catch (error) {
       if (!(error instanceof LocalStoreBusyError)) throw error;
       if (Date.now() > giveUpAt) {
         throw new WatcherError(
-          `The local store ${folder} is in use by another process; try again when it has finished`,
+          `The local store ${homePaths(context.home).dynamoDb} is in use by another process; try again when it has finished`,
           { cause: error },
         );
       }
@@ -242,6 +149,7 @@ export async function openStatusApi(
   options: { durationScale?: number } = {},
 ): Promise<OpenedStatusApi> {
   const { config } = context;
+  const { createApiKeyProvider, createStatusApi } = await import('../functions/core/wiring.js');
   if (config.apiKeySource) {
     const apiKeys = createApiKeyProvider(config.apiKeySource, context.env, config.apiKeyCacheSeconds);
     return {
@@ -250,6 +158,10 @@ export async function openStatusApi(
       hosted: null,
     };
   }
+  const [{ StaticApiKey }, { hostSimulator, LOCAL_SIMULATOR_API_KEY }] = await Promise.all([
+    import('../functions/core/adapters/api-key.js'),
+    import('../local/simulator-host.js'),
+  ]);
   const simulatorApi = (url: string): StatusApi =>
     createStatusApi({ ...config, apiBaseUrl: url }, new StaticApiKey(LOCAL_SIMULATOR_API_KEY));
   const running = role === 'command' ? await readRunningInstance(context.home) : null;
@@ -274,23 +186,26 @@ export async function openStatusApi(
 }
 
 /** Notifications go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN are set. */
-export function createNotifier(
+export async function createNotifier(
   context: CliContext,
   resources: Resources,
-): { notifier: Notifier; description: string } {
+): Promise<{ notifier: Notifier; description: string }> {
   const terminal = new ConsoleNotifier(context.print);
   const { config } = context;
-  if (Object.keys(config.topics).length === 0) {
+  const topics = Object.entries(config.topics);
+  if (topics.length === 0) {
     return {
       notifier: terminal,
       description: 'shown here (no EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN or SMS_TOPIC_ARN set)',
     };
   }
-  const sns = createSnsNotifier(awsClients(resources).sns, config);
+  const [{ SNSClient }, { createSnsNotifier }] = await Promise.all([
+    import('@aws-sdk/client-sns'),
+    import('../functions/core/wiring.js'),
+  ]);
+  const sns = createSnsNotifier(closing(new SNSClient({}), 'the SNS client', resources), config);
   return {
     notifier: new DeliverAndShowNotifier(sns, terminal),
-    description: `SNS (${Object.entries(config.topics)
-      .map(([channel, arn]) => `${channel}: ${arn}`)
-      .join(', ')}), and shown here`,
+    description: `SNS (${topics.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`,
   };
 }

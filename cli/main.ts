@@ -1,15 +1,19 @@
 /**
  * The `enrich-job-watch` command line. Every command runs the same core use cases as the Lambda;
  * see `environment.ts` for how the store, API and notifier are chosen.
+ *
+ * This module is all that `--help`, `--version` and usage errors load: each command, its
+ * configuration and its adapters are imported when it runs (each `import()` below is a separate
+ * chunk of the built CLI), so the AWS SDK, the simulator and dynalite load only for the commands
+ * that use them.
  */
-import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, ValidationError } from '../functions/core/domain/errors.js';
 import { JobStatus } from '../functions/core/domain/job-status.js';
+import type { CliContext, CommandName } from './context.js';
 import { ExitCode } from './exit-code.js';
 import { redact } from './human-log.js';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const ENVIRONMENT_HELP = `
 Environment:
@@ -36,24 +40,17 @@ export function collectMetadata(raw: string, previous: Record<string, string> = 
   return { ...previous, [key]: raw.slice(separator + 1) };
 }
 
-/**
- * The commands and their wiring load the AWS SDK, zod and the core: imported on first use so
- * `--help` and usage errors answer at once.
- */
-async function loadCommand(command: Command, name: string) {
-  const [commands, { createCliContext }] = await Promise.all([
-    import('./commands.js'),
-    import('./environment.js'),
-  ]);
-  const context = createCliContext(name, Boolean(command.optsWithGlobals<{ verbose?: boolean }>().verbose));
-  return { commands, context };
+/** The validated configuration for `name`: loaded (with zod and the config schema) only when a command runs. */
+async function contextFor(command: Command, name: CommandName): Promise<CliContext> {
+  const { createCliContext } = await import('./context.js');
+  return createCliContext(name, Boolean(command.optsWithGlobals<{ verbose?: boolean }>().verbose));
 }
 
 /** Builds the program; each action resolves to an exit code. */
 function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose: boolean) => void): Command {
   const program = new Command('enrich-job-watch')
     .description('Watches CompanyEnrich bulk enrichment jobs and notifies when they complete or fail.')
-    .version(version)
+    .version(packageJson.version)
     .option('-v, --verbose', 'also print info logs, and stacks of unexpected errors')
     .addHelpText('after', ENVIRONMENT_HELP)
     .showHelpAfterError('(run with --help for usage)')
@@ -70,8 +67,11 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
     .option('-v, --verbose', 'also print info logs')
     .action(
       async (jobId: string, options: { label?: string; meta?: Record<string, string> }, command: Command) => {
-        const { commands, context } = await loadCommand(command, 'track');
-        setExitCode(await commands.trackCommand(context, jobId, options));
+        const [{ trackCommand }, context] = await Promise.all([
+          import('./commands/track.js'),
+          contextFor(command, 'track'),
+        ]);
+        setExitCode(await trackCommand(context, jobId, options));
       },
     );
 
@@ -82,8 +82,11 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
     .option('--json', 'print a JSON array (job_id, status, label, metadata, job, history, ...)')
     .option('-v, --verbose', 'also print info logs')
     .action(async (options: { status?: string; json?: boolean }, command: Command) => {
-      const { commands, context } = await loadCommand(command, 'list');
-      setExitCode(await commands.listCommand(context, options));
+      const [{ listCommand }, context] = await Promise.all([
+        import('./commands/list.js'),
+        contextFor(command, 'list'),
+      ]);
+      setExitCode(await listCommand(context, options));
     });
 
   program
@@ -93,8 +96,11 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
     .option('--now <iso-8601>', "the tick's time, as the schedule would send it (default: now)")
     .option('-v, --verbose', 'also print info logs')
     .action(async (options: { once?: boolean; now?: string }, command: Command) => {
-      const { commands, context } = await loadCommand(command, 'poll');
-      setExitCode(await commands.pollCommand(context, options));
+      const [{ pollCommand }, context] = await Promise.all([
+        import('./commands/poll.js'),
+        contextFor(command, 'poll'),
+      ]);
+      setExitCode(await pollCommand(context, options));
     });
 
   program
@@ -102,8 +108,11 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
     .description('run the watcher locally: embedded store, simulator, a tick every few seconds')
     .option('-v, --verbose', 'also print info logs')
     .action(async (_options: unknown, command: Command) => {
-      const { commands, context } = await loadCommand(command, 'start');
-      setExitCode(await commands.startCommand(context));
+      const [{ startCommand }, context] = await Promise.all([
+        import('./commands/start.js'),
+        contextFor(command, 'start'),
+      ]);
+      setExitCode(await startCommand(context));
     });
   return program;
 }

@@ -2,23 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
 import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from './adapters/dynamodb/job-store.js';
-import { DynamoDbWatcherStateStore } from './adapters/dynamodb/watcher-state-store.js';
 import { SnsNotifier } from './adapters/sns-notifier.js';
 import type { ApiKeySource, WatcherConfig } from './config.js';
 import { ConfigError } from './domain/errors.js';
-import type { Log } from './ports.js';
 
-/**
- * Wraps a DynamoDB client for plain-object items. `removeUndefinedValues` lets optional fields be
- * left out instead of failing the write.
- */
-export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
+// The stores have their own module so that the CLI's `track` and `list` can build them without
+// loading SNS, Secrets Manager and Powertools.
+export { createStores, documentClient } from './adapters/dynamodb/stores.js';
 
 /**
  * The SDK clients, configured the standard way: region, credentials and endpoints come from the
@@ -60,22 +52,6 @@ export function createStatusApi(config: WatcherConfig, apiKeys: ApiKeyProvider):
     apiKeys,
     timeoutMs: config.tick.requestTimeoutMs,
   });
-}
-
-/**
- * The two stores on one jobs table: the jobs, and the account-wide watcher state. `log` hears
- * about stored jobs that cannot be read (they are skipped, not fatal).
- */
-export function createStores(
-  client: DynamoDBClient,
-  tableName: string,
-  log: Log,
-): { jobs: DynamoDbJobStore; watcherState: DynamoDbWatcherStateStore } {
-  const documents = documentClient(client);
-  return {
-    jobs: new DynamoDbJobStore(documents, tableName, log),
-    watcherState: new DynamoDbWatcherStateStore(documents, tableName),
-  };
 }
 
 /** The SNS notifier for the configured channel topics. */

@@ -113,56 +113,61 @@ describe('track', () => {
 describe('poll --once and list', () => {
   let simulator: CompanyEnrichSimulator;
   let apiUrl: string;
-  let table: string;
-  let eventsTopic: string;
-  let emailTopic: string;
-  let eventsQueue: string;
-  let emailQueue: string;
-  const jobs = { done: '', broken: '', waiting: '' };
-  /** The tick's time: after the jobs were tracked, so all are due. */
-  const pollNow = new Date(Date.now() + 120_000).toISOString();
 
   beforeAll(async () => {
     simulator = new CompanyEnrichSimulator({ apiKey: API_KEY });
     ({ url: apiUrl } = await simulator.start());
-    const instant = { pendingMs: 0, processingMs: 0, completingMs: 0 };
-    jobs.done = simulator.createJob({ totalDomains: 40, ...instant, outcome: 'completed' });
-    jobs.broken = simulator.createJob({ totalDomains: 10, ...instant, outcome: 'failed' });
-    jobs.waiting = simulator.createJob({
-      totalDomains: 5,
-      pendingMs: 3_600_000,
-      processingMs: 0,
-      completingMs: 0,
-      outcome: 'completed',
-    });
-    table = await createJobsTable(moto.dynamoDb);
-    [eventsTopic, emailTopic] = await Promise.all([createTopic(moto.sns), createTopic(moto.sns)]);
-    [eventsQueue, emailQueue] = await Promise.all([
-      subscribeQueue(moto, eventsTopic),
-      subscribeQueue(moto, emailTopic),
-    ]);
-    const tracked = await Promise.all([
-      runCli(['track', jobs.done, '--label', 'Done soon', '--meta', 'owner=maria'], awsEnv(table)),
-      runCli(['track', jobs.broken, '--label', 'Will fail'], awsEnv(table)),
-      runCli(['track', jobs.waiting, '--label', 'Still waiting'], awsEnv(table)),
-    ]);
-    for (const result of tracked) expect(result.code, result.stderr).toBe(0);
   });
 
   afterAll(async () => {
     await simulator.stop();
   });
 
-  it('runs one tick: records the transitions and publishes the notifications to the topic', async () => {
-    const now = pollNow;
-    const env = awsEnv(table, {
-      COMPANYENRICH_API_URL: apiUrl,
-      COMPANYENRICH_API_KEY: API_KEY,
-      EVENTS_TOPIC_ARN: eventsTopic,
-      EMAIL_TOPIC_ARN: emailTopic,
-    });
+  /**
+   * A fresh table with three jobs tracked through the CLI: one the simulator completes at once,
+   * one it fails at once, one still pending for an hour. `pollNow` is after they were tracked,
+   * so all are due at that tick.
+   */
+  async function trackedJobs() {
+    const instant = { pendingMs: 0, processingMs: 0, completingMs: 0 };
+    const jobs = {
+      done: simulator.createJob({ totalDomains: 40, ...instant, outcome: 'completed' }),
+      broken: simulator.createJob({ totalDomains: 10, ...instant, outcome: 'failed' }),
+      waiting: simulator.createJob({
+        totalDomains: 5,
+        pendingMs: 3_600_000,
+        processingMs: 0,
+        completingMs: 0,
+        outcome: 'completed',
+      }),
+    };
+    const table = await createJobsTable(moto.dynamoDb);
+    const tracked = await Promise.all([
+      runCli(['track', jobs.done, '--label', 'Done soon', '--meta', 'owner=maria'], awsEnv(table)),
+      runCli(['track', jobs.broken, '--label', 'Will fail'], awsEnv(table)),
+      runCli(['track', jobs.waiting, '--label', 'Still waiting'], awsEnv(table)),
+    ]);
+    for (const result of tracked) expect(result.code, result.stderr).toBe(0);
+    return { table, jobs, pollNow: new Date(Date.now() + 120_000).toISOString() };
+  }
 
-    const result = await runCli(['poll', '--once', '--now', now], env);
+  /** `poll --once --now <now>` on `table` against the simulator, with `extra` settings. */
+  function pollOnce(table: string, now: string, extra: Record<string, string> = {}) {
+    return runCli(
+      ['poll', '--once', '--now', now],
+      awsEnv(table, { COMPANYENRICH_API_URL: apiUrl, COMPANYENRICH_API_KEY: API_KEY, ...extra }),
+    );
+  }
+
+  it('runs one tick: records the transitions and publishes the notifications to the topic', async () => {
+    const { table, jobs, pollNow: now } = await trackedJobs();
+    const [eventsTopic, emailTopic] = await Promise.all([createTopic(moto.sns), createTopic(moto.sns)]);
+    const [eventsQueue, emailQueue] = await Promise.all([
+      subscribeQueue(moto, eventsTopic),
+      subscribeQueue(moto, emailTopic),
+    ]);
+
+    const result = await pollOnce(table, now, { EVENTS_TOPIC_ARN: eventsTopic, EMAIL_TOPIC_ARN: emailTopic });
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Tick at ${now}: 3 checked, 2 transitions, 2 notifications`);
@@ -192,6 +197,10 @@ describe('poll --once and list', () => {
   });
 
   it('list --json shows every job with status, label and history; --status filters; the table is readable', async () => {
+    const { table, jobs, pollNow } = await trackedJobs();
+    const polled = await pollOnce(table, pollNow);
+    expect(polled.code, polled.stderr).toBe(0);
+
     const all = await runCli(['list', '--json'], awsEnv(table));
     expect(all.code, all.stderr).toBe(0);
     const views = JSON.parse(all.stdout) as JobView[];
@@ -220,14 +229,12 @@ describe('poll --once and list', () => {
   });
 
   it('refuses to poll a table without an API key, and rejects a bad --now, with exit code 2', async () => {
+    const table = await createJobsTable(moto.dynamoDb);
     const noKey = await runCli(['poll', '--once'], awsEnv(table));
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('COMPANYENRICH_API_KEY is required');
 
-    const badNow = await runCli(
-      ['poll', '--once', '--now', 'yesterday'],
-      awsEnv(table, { COMPANYENRICH_API_URL: apiUrl, COMPANYENRICH_API_KEY: API_KEY }),
-    );
+    const badNow = await pollOnce(table, 'yesterday');
     expect(badNow.code).toBe(2);
     expect(badNow.stderr).toContain('--now must be an ISO-8601 instant');
   });

@@ -92,6 +92,11 @@ export class CliProcess {
     return { code, stdout: this.stdout, stderr: this.stderr };
   }
 
+  /** Closes the reading end of stdout, as `| head` does when it has read enough. */
+  closeStdout(): void {
+    this.child.stdout.destroy();
+  }
+
   /** Ends the process if a failed test left it running. */
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');

@@ -61,6 +61,15 @@ describe('local mode', () => {
     expect(again.stdout).toContain('nothing changed');
   });
 
+  it('a reader that stops early (--help | head) is no error: the command finishes with exit code 0', async () => {
+    const cli = new CliProcess(['--help'], {});
+    running.push(cli);
+    cli.closeStdout();
+    const result = await cli.finished(20_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
   it('start seeds demo jobs, notifies completions and failures, stops on Ctrl-C, and resumes without re-seeding', async () => {
     const home = join(root, 'run');
     // A 1 s tick and demo jobs 20x shorter (about 1-4 s): the whole demo in a few seconds.
