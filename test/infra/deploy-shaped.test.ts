@@ -1,4 +1,6 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { cpSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +9,24 @@ import { trackJob } from '../../functions/core/use-cases/track-job.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { CompanyEnrichSimulator } from '../../local/simulator/index.js';
 import { createTemplateResources } from '../support/cfn-moto.js';
+import {
+  startAwsCallRecorder,
+  type AwsCallRecorder,
+  type RecordedCall,
+} from '../support/aws-call-recorder.js';
+import {
+  functionRoleId,
+  provideServiceSideResources,
+  roleStatements,
+  serviceSideRequests,
+} from '../support/cfn-iam.js';
+import {
+  deniedRequests,
+  unexercisedGrants,
+  type IamRequest,
+  type PolicyStatement,
+} from '../support/iam-policy.js';
+import { iamRequestsOf } from '../support/iam-requests.js';
 import {
   functionBundle,
   outputNamed,
@@ -18,6 +38,7 @@ import {
   synthesizeApp,
   type CfnTemplate,
   type CloudAssembly,
+  type FunctionBundle,
   type PollSchedule,
 } from '../support/cloud-assembly.js';
 import { drainQueue, motoClients, subscribeQueue, type SnsEnvelope } from '../support/emulators.js';
@@ -34,17 +55,21 @@ import { RecordingLog } from '../support/watcher-harness.js';
  * the SQS queues subscribe to the topics the outputs name, jobs are tracked in the table
  * `JobsTableName` names, and the API key is stored where `SetApiKeyCommand` puts it. So a
  * function wired to the wrong topic, table or secret fails here.
+ *
+ * The function's AWS calls go through a recording proxy (test/support/aws-call-recorder.ts), and
+ * are checked against the role the template gives it: every call allowed, every grant used.
  */
 
 const API_KEY = 'ce_live_deploy_shaped_key_0f3e9a';
 const REAL_API_URL = 'https://api.companyenrich.com';
 const MINUTE = 60_000;
 const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
 
 /** moto's default account, the region every client here uses, and the stack's name. */
 function pseudoParameters(stackName: string): Record<string, string> {
   return {
-    'AWS::AccountId': '123456789012',
+    'AWS::AccountId': ACCOUNT,
     'AWS::Region': REGION,
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
@@ -82,6 +107,7 @@ describe('the deployable poll bundle, on the resources its template defines', ()
   const simulator = new CompanyEnrichSimulator({ apiKey: API_KEY, clock: () => clock.now(), seed: 7 });
   let assembly: CloudAssembly | undefined;
   let template: CfnTemplate;
+  let resolver: ReferenceResolver;
   /** The function's environment exactly as the template has it (intrinsics unresolved). */
   let templateEnvironment: Record<string, unknown>;
   let environment: Record<string, string>;
@@ -89,11 +115,15 @@ describe('the deployable poll bundle, on the resources its template defines', ()
   let timeoutMs: number;
   let memorySize: number;
   let functionLogicalId: string;
-  let handler: Handler;
+  let bundle: FunctionBundle;
   let store: DynamoDbJobStore;
+  let secretId: string;
+  /** The function's AWS calls pass through it on their way to moto. */
+  let recorder: AwsCallRecorder | undefined;
+  /** What the template's role for the function allows, its references resolved to the moto resources. */
+  let roleGrants: PolicyStatement[];
   const queues = { events: '', email: '', sms: '' };
-  /** What the function wrote to stdout/stderr (its Powertools JSON logs). */
-  const output: string[] = [];
+  let containers = 0;
 
   beforeAll(async () => {
     assembly = synthesizeApp();
@@ -104,11 +134,13 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     timeoutMs = fn.timeoutSeconds * 1000;
     memorySize = fn.memorySize;
     schedule = pollSchedule(template, fn.logicalId);
-    const bundle = functionBundle(assembly, fn);
+    bundle = functionBundle(assembly, fn);
 
-    const resolver = new ReferenceResolver(template, pseudoParameters(fn.stack.name));
+    resolver = new ReferenceResolver(template, pseudoParameters(fn.stack.name));
     await createTemplateResources(clients, template, resolver);
+    provideServiceSideResources(template, resolver);
     environment = resolveEnvironment(fn.environment, resolver);
+    roleGrants = roleStatements(template, functionRoleId(template, fn.logicalId), resolver);
 
     // The subscribers' side: the topics the stack outputs tell them to subscribe to.
     const topicOf = (output: string): string =>
@@ -120,42 +152,59 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     // The operator's side: the key goes where SetApiKeyCommand puts it; jobs are tracked (as the
     // CLI does) in the table JobsTableName names.
     const command = resolver.resolveString(outputNamed(template, 'SetApiKeyCommand').output.Value);
-    const secretId = /--secret-id\s+(\S+)/.exec(command)?.[1];
-    if (!secretId) throw new Error(`SetApiKeyCommand has no --secret-id: ${command}`);
-    await clients.secretsManager.send(
-      new PutSecretValueCommand({ SecretId: secretId, SecretString: API_KEY }),
-    );
+    const found = /--secret-id\s+(\S+)/.exec(command)?.[1];
+    if (!found) throw new Error(`SetApiKeyCommand has no --secret-id: ${command}`);
+    secretId = found;
+    await storeKey(API_KEY);
     const tableName = resolver.resolveString(outputNamed(template, 'JobsTableName').output.Value);
     store = new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName, new RecordingLog());
 
     const { url } = await simulator.start();
+    recorder = await startAwsCallRecorder(clients.endpoint);
     for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-    // What differs from AWS, and only that: the endpoints (moto, the simulator), fake credentials,
-    // and no EMF metrics (POWERTOOLS_METRICS_DISABLED, as in every test; tick-metrics tests cover them).
+    // What differs from AWS, and only that: the endpoints (moto behind the recorder, the
+    // simulator), fake credentials, and no EMF metrics (POWERTOOLS_METRICS_DISABLED, as in every
+    // test; tick-metrics tests cover them).
     vi.stubEnv('COMPANYENRICH_API_URL', url);
-    vi.stubEnv('AWS_ENDPOINT_URL', clients.endpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL', recorder.endpoint);
     vi.stubEnv('AWS_REGION', REGION);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-
-    // The cold start: the bundle reads its environment and creates its clients on import.
-    const module = (await import(pathToFileURL(bundle.entryFile).href)) as Record<string, unknown>;
-    const exported = module[bundle.exportName];
-    if (typeof exported !== 'function') {
-      throw new Error(`${bundle.entryFile} does not export a function named ${bundle.exportName}`);
-    }
-    handler = exported as Handler;
   }, 120_000);
 
   afterAll(async () => {
     vi.unstubAllEnvs();
+    await recorder?.close();
     await simulator.stop();
     assembly?.dispose();
   });
 
-  /** One scheduled invocation, as the template's schedule would make it, capturing the function's logs. */
-  async function invoke(): Promise<unknown> {
+  /** What the operator's SetApiKeyCommand does. */
+  async function storeKey(key: string): Promise<void> {
+    await clients.secretsManager.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: key }));
+  }
+
+  /**
+   * A new container's cold start: the bundle reads its environment and creates its clients on
+   * import. Each test gets its own container (the asset copied, so Node loads a fresh module
+   * instance), so none inherits another's clients or cached key.
+   */
+  async function coldStart(): Promise<Handler> {
+    containers += 1;
+    const dir = path.join(path.dirname(bundle.dir), `container-${containers}`);
+    cpSync(bundle.dir, dir, { recursive: true });
+    const entryFile = path.join(dir, path.relative(bundle.dir, bundle.entryFile));
+    const module = (await import(pathToFileURL(entryFile).href)) as Record<string, unknown>;
+    const exported = module[bundle.exportName];
+    if (typeof exported !== 'function') {
+      throw new Error(`${entryFile} does not export a function named ${bundle.exportName}`);
+    }
+    return exported as Handler;
+  }
+
+  /** One scheduled invocation, as the template's schedule would make it, capturing the function's logs in `output`. */
+  async function invoke(handler: Handler, output: string[]): Promise<unknown> {
     const capture = ((chunk: unknown) => {
       output.push(String(chunk));
       return true;
@@ -171,6 +220,12 @@ describe('the deployable poll bundle, on the resources its template defines', ()
       stdout.mockRestore();
       stderr.mockRestore();
     }
+  }
+
+  /** The calls the function made since the last look, as IAM requests. */
+  function recordedRequests(): IamRequest[] {
+    const calls: RecordedCall[] = recorder?.drain() ?? [];
+    return calls.flatMap((call) => iamRequestsOf(call, ACCOUNT));
   }
 
   it('gives the function the secret ARN, never the key, and the real API URL', () => {
@@ -189,6 +244,9 @@ describe('the deployable poll bundle, on the resources its template defines', ()
   });
 
   it('watches tracked jobs to the end and notifies every channel once per job', async () => {
+    const handler = await coldStart();
+    recordedRequests();
+    const output: string[] = [];
     const plans = [
       { pendingMs: MINUTE, processingMs: 2 * MINUTE, completingMs: MINUTE, outcome: 'completed' },
       { pendingMs: 0.5 * MINUTE, processingMs: 1.5 * MINUTE, completingMs: 0.5 * MINUTE, outcome: 'failed' },
@@ -208,7 +266,7 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     // One invocation per scheduled tick, for ten intervals: every job ends within six minutes.
     const summaries: unknown[] = [];
     for (let tick = 0; tick < 10; tick += 1) {
-      summaries.push(await invoke());
+      summaries.push(await invoke(handler, output));
       clock.advance(schedule.intervalMs);
     }
 
@@ -219,6 +277,8 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     expect(summaries.map((summary) => pick(summary, ['errors', 'halted']))).toEqual(
       summaries.map(() => ({ errors: {}, halted: null })),
     );
+    // Every AWS call it made on the way is one its role allows.
+    expect(deniedRequests(roleGrants, recordedRequests())).toEqual([]);
 
     const events = (await drainQueue(clients.sqs, queues.events)).map(
       (envelope) => JSON.parse(envelope.Message) as Record<string, unknown>,
@@ -240,5 +300,61 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     expect(levels.length).toBeGreaterThan(0);
     expect(new Set(levels)).toEqual(new Set(['INFO']));
     expect(JSON.stringify({ events, emails, texts, output })).not.toContain(API_KEY);
+  });
+
+  it('calls AWS only as its role allows, and its role allows only what it (or AWS for it) calls', async () => {
+    const handler = await coldStart();
+    recordedRequests();
+    const output: string[] = [];
+    // Every call path of a tick: the watcher state read, then (a wrong key stored) an access
+    // incident written and alerted on every channel; the right key re-read, the incident closed;
+    // the due index queried, a job checked to the end and its notification published.
+    await storeKey('ce_live_not_the_stored_key_9d1c');
+    const jobId = simulator.createJob({
+      pendingMs: MINUTE,
+      processingMs: MINUTE,
+      completingMs: MINUTE,
+      outcome: 'completed',
+      totalDomains: 120,
+      createdAt: clock.now(),
+    });
+    await trackJob({ jobs: store, clock }, { jobId, label: 'Role check' });
+    const halted: unknown[] = [];
+    try {
+      halted.push(pick(await invoke(handler, output), ['halted']).halted);
+    } finally {
+      await storeKey(API_KEY);
+    }
+    for (let tick = 0; tick < 6; tick += 1) {
+      clock.advance(schedule.intervalMs);
+      halted.push(pick(await invoke(handler, output), ['halted']).halted);
+    }
+    const apiRequests = recordedRequests();
+    const [events, emails, texts] = await Promise.all(
+      [queues.events, queues.email, queues.sms].map((queue) => drainQueue(clients.sqs, queue)),
+    );
+
+    // The scenario went where it says (so the calls below are the ones those paths make).
+    expect(halted).toEqual(['unauthorized', null, null, null, null, null, null]);
+    expect((await store.get(jobId))?.status).toBe('completed');
+    const eventTypes = (events ?? []).map(
+      (envelope) => (JSON.parse(envelope.Message) as { event_type?: unknown }).event_type,
+    );
+    expect(eventTypes.sort()).toEqual(['job.completed', 'watcher.recovered', 'watcher.unauthorized']);
+    expect([emails?.length, texts?.length]).toEqual([3, 3]);
+
+    const requests = [
+      ...apiRequests,
+      ...serviceSideRequests({
+        template,
+        functionId: functionLogicalId,
+        resolver,
+        invocations: halted.length,
+        apiRequests,
+      }),
+    ];
+    expect(apiRequests.length).toBeGreaterThan(0);
+    expect(deniedRequests(roleGrants, requests)).toEqual([]);
+    expect(unexercisedGrants(roleGrants, requests)).toEqual([]);
   });
 });
