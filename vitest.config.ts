@@ -11,7 +11,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: two workers keep the machine responsive and the emulator uncontended.
     maxWorkers: 2,
-    sequence: { shuffle: false },
+    // Files and tests in a new random order every run, so a test that leans on another's leftovers
+    // fails instead of passing by accident. The run prints its seed; replay an order with
+    // `npx vitest run --sequence.seed=<seed>`.
+    sequence: { shuffle: true },
     restoreMocks: true,
   },
 });

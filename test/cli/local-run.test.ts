@@ -79,6 +79,7 @@ describe('local mode', () => {
       ENRICH_JOB_WATCH_DEMO_SCALE: '0.05',
     };
 
+    const startedAt = Date.now();
     const first = start(env);
     await first.waitForOutput(/Seeded 6 demo jobs/, 15_000);
     await first.waitForOutput(/NOTIFICATION job\.completed · email ─+\n {4}Subject: Job completed: /, 20_000);
@@ -116,6 +117,8 @@ describe('local mode', () => {
     expect(notified?.last_notification).not.toBeNull();
     const last = notified?.history.at(-1);
     expect(last?.to).toBe('completed');
-    expect(Date.parse(last?.at ?? '')).toBeGreaterThan(0);
+    // Recorded by one of the two runs above, so within this test's own wall-clock window.
+    expect(Date.parse(last?.at ?? '')).toBeGreaterThanOrEqual(startedAt);
+    expect(Date.parse(last?.at ?? '')).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -5,6 +5,7 @@ import { Validations, type PolicyViolation } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonTool } from '../support/python-tools.js';
 import { REPO_ROOT, synthFixture, type Fixture } from './fixture.js';
 
 let fixture: Fixture;
@@ -111,7 +112,7 @@ describe('cdk-nag (AwsSolutions)', () => {
 describe('cfn-lint', () => {
   it('finds no errors or warnings in the template of any variant (exceptions, with reasons: .cfnlintrc.yaml)', () => {
     expect(fixture.templateFiles).toHaveLength(3);
-    const lint = spawnSync('cfn-lint', ['--', ...fixture.templateFiles], {
+    const lint = spawnSync(pythonTool('cfn-lint'), ['--', ...fixture.templateFiles], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });

@@ -9,7 +9,6 @@ import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
 import { recordTickMetrics } from '../../functions/poll/tick-metrics.js';
 import { baseEnvironment } from '../../infra/constructs/function-defaults.js';
 import { Operations } from '../../infra/constructs/operations.js';
-import { ACCESS_ERROR_KINDS, API_ERROR_KINDS, HALT_REASONS, JOB_STATUSES } from '../../functions/contract.js';
 import type { MetricsIdentity } from '../../infra/telemetry.js';
 import { cfnText, type Resource } from './fixture.js';
 
@@ -24,6 +23,36 @@ const IDENTITY: MetricsIdentity = {
   service: 'enrich-job-watch-contract',
 };
 
+/**
+ * The values CloudWatch must see in each per-kind dimension, written out here rather than taken
+ * from the contract's lists (JOB_STATUSES, API_ERROR_KINDS, HALT_REASONS): the stack builds its
+ * alarms and dashboard from those lists, so a wrong or missing entry there must fail this test.
+ */
+const ERROR_KINDS = [
+  'unauthorized',
+  'payment_required',
+  'api_key_unavailable',
+  'not_found',
+  'rejected',
+  'throttled',
+  'server_error',
+  'unexpected_http_status',
+  'timeout',
+  'network',
+  'malformed',
+  'mismatched',
+  'aborted',
+];
+const STATUSES = ['pending', 'processing', 'completing', 'completed', 'failed', 'not_found', 'rejected'];
+const HALTS = [
+  'unauthorized',
+  'payment_required',
+  'api_key_unavailable',
+  'throttled',
+  'deadline',
+  'aborted',
+] as const satisfies readonly TickSummary['halted'][];
+
 /** A summary with every per-kind series non-empty. */
 const SUMMARY: TickSummary = {
   now: '2026-11-29T10:00:00.000Z',
@@ -32,12 +61,12 @@ const SUMMARY: TickSummary = {
   notified: 1,
   alerts: 1,
   unchanged: 1,
-  byStatus: Object.fromEntries(JOB_STATUSES.map((status) => [status, 1])),
+  byStatus: Object.fromEntries(STATUSES.map((status) => [status, 1])),
   regressionsIgnored: 0,
   anomalies: 0,
   conflicts: 0,
   deferred: 0,
-  errors: { ...Object.fromEntries(API_ERROR_KINDS.map((kind) => [kind, 1])), publish_failed: 1, internal: 0 },
+  errors: { ...Object.fromEntries(ERROR_KINDS.map((kind) => [kind, 1])), publish_failed: 1, internal: 0 },
   halted: 'unauthorized',
 };
 
@@ -96,9 +125,7 @@ function emittedSeries(summary: TickSummary): { documents: EmfDocument[]; series
 
 /** Every series the function can emit: one tick per halt reason, every kind present. */
 function everyEmittedSeries(): Set<string> {
-  return new Set(
-    HALT_REASONS.flatMap((reason) => emittedSeries({ ...SUMMARY, halted: reason }).series).map(key),
-  );
+  return new Set(HALTS.flatMap((reason) => emittedSeries({ ...SUMMARY, halted: reason }).series).map(key));
 }
 
 /** Every custom-namespace series the alarms and the dashboard of {@link Operations} read. */
@@ -207,7 +234,7 @@ describe('the alarms and the dashboard', () => {
     expect(alarms.map(key).sort()).toEqual(
       [
         { namespace: IDENTITY.namespace, name: 'TicksCompleted', dimensions: { service: IDENTITY.service } },
-        ...ACCESS_ERROR_KINDS.map((kind) => ({
+        ...['unauthorized', 'payment_required', 'api_key_unavailable'].map((kind) => ({
           namespace: IDENTITY.namespace,
           name: 'ApiErrors',
           dimensions: { service: IDENTITY.service, ErrorKind: kind },
@@ -219,11 +246,22 @@ describe('the alarms and the dashboard', () => {
   });
 
   it('cover every halt reason, error kind and job status the function can emit', () => {
-    const perKind = [...everyEmittedSeries()].filter(
-      (series) => (JSON.parse(series) as unknown[][])[2]?.length === 2,
-    );
-    expect(perKind).toHaveLength(HALT_REASONS.length + API_ERROR_KINDS.length + JOB_STATUSES.length);
-    const onDashboard = new Set(readSeries(template).dashboard.map(key));
-    expect(perKind.filter((series) => !onDashboard.has(series))).toEqual([]);
+    const series = (name: string, dimension: string, values: readonly string[]): string[] =>
+      values.map((value) =>
+        key({
+          namespace: IDENTITY.namespace,
+          name,
+          dimensions: { service: IDENTITY.service, [dimension]: value },
+        }),
+      );
+    const expected = [
+      ...series('ApiErrors', 'ErrorKind', ERROR_KINDS),
+      ...series('JobsByStatus', 'Status', STATUSES),
+      ...series('TicksHalted', 'Reason', HALTS),
+    ].sort();
+    const perKind = (all: Iterable<string>): string[] =>
+      [...new Set(all)].filter((one) => (JSON.parse(one) as unknown[][])[2]?.length === 2).sort();
+    expect(perKind(everyEmittedSeries())).toEqual(expected);
+    expect(perKind(readSeries(template).dashboard.map(key))).toEqual(expected);
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonTool } from '../support/python-tools.js';
 
 /**
  * The app as an operator synthesizes it: `cdk synth` with cdk.json (tsx, feature flags, no
@@ -51,7 +52,7 @@ describe('cfn-lint', () => {
   it('finds no errors or warnings in any template (exceptions, with reasons: .cfnlintrc.yaml)', () => {
     expect(templateFiles.length).toBeGreaterThan(0);
     for (const templateFile of templateFiles) {
-      const lint = spawnSync('cfn-lint', [templateFile], { cwd: REPO_ROOT, encoding: 'utf8' });
+      const lint = spawnSync(pythonTool('cfn-lint'), [templateFile], { cwd: REPO_ROOT, encoding: 'utf8' });
       expect(lint.error, 'cfn-lint must be on PATH').toBeUndefined();
       expect(lint.status, `cfn-lint ${path.basename(templateFile)}:\n${lint.stdout}${lint.stderr}`).toBe(0);
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   CheckVerdict,
   decideAfterAnswer,
@@ -115,7 +115,12 @@ describe('decideAfterAnswer', () => {
 });
 
 describe('decideAfterError', () => {
-  const random = seededRandom(7);
+  // A fresh generator per test: one shared by the file would hand each test different draws
+  // depending on which tests ran before it.
+  let random: () => number;
+  beforeEach(() => {
+    random = seededRandom(7);
+  });
 
   it('ends the job as rejected on a 400/422 and keeps the API detail', () => {
     const error = new StatusApiError('rejected', 'CompanyEnrich answered 422: jobId must be a uuid', {
