@@ -11,7 +11,10 @@ import {
   DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  TableStatus,
 } from '@aws-sdk/client-dynamodb';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WatcherError } from '../functions/core/domain/errors.js';
 import { jobsTableDefinition } from '../functions/core/adapters/dynamodb/table.js';
 
 /** The jobs table inside the embedded store. */
@@ -106,18 +109,46 @@ export function embeddedDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates the jobs table on first use. */
+/** How long a fresh table may take to become ACTIVE (dynalite flips it right after creating it). */
+const TABLE_ACTIVE_TIMEOUT_MS = 5_000;
+const TABLE_ACTIVE_POLL_MS = 20;
+
+/**
+ * Creates the jobs table on first use, and returns once it is ACTIVE: dynalite answers
+ * CreateTable while the table is still CREATING, and a write before it turns ACTIVE fails with
+ * ResourceNotFoundException.
+ *
+ * @throws WatcherError when the table stays CREATING (a process stopped while creating it).
+ */
 export async function ensureJobsTable(client: DynamoDBClient, tableName = LOCAL_TABLE_NAME): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+  if ((await tableStatus(client, tableName)) === null) {
+    try {
+      await client.send(new CreateTableCommand(jobsTableDefinition(tableName)));
+    } catch (error) {
+      // Another process created it between the two calls.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
   }
+  const giveUpAt = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  let status = await tableStatus(client, tableName);
+  while (status !== TableStatus.ACTIVE) {
+    if (Date.now() > giveUpAt) {
+      throw new WatcherError(
+        `The local store's table ${tableName} is stuck in status ${status ?? 'missing'}; ` +
+          'delete the data folder (ENRICH_JOB_WATCH_HOME) to start afresh',
+      );
+    }
+    await delay(TABLE_ACTIVE_POLL_MS);
+    status = await tableStatus(client, tableName);
+  }
+}
+
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | null> {
   try {
-    await client.send(new CreateTableCommand(jobsTableDefinition(tableName)));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return Table?.TableStatus ?? null;
   } catch (error) {
-    // Another process created it between the two calls.
-    if (!(error instanceof ResourceInUseException)) throw error;
+    if (error instanceof ResourceNotFoundException) return null;
+    throw error;
   }
 }

@@ -10,9 +10,14 @@ const dynalite = require('dynalite') as (options: {
   path?: string;
 }) => Server;
 
-/** An in-memory dynalite on a free loopback port; tables become ACTIVE at once. */
-export async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/**
+ * An in-memory dynalite on a free loopback port. Tables become ACTIVE at once unless
+ * `createTableMs` says how long they stay CREATING.
+ */
+export async function startDynalite(
+  options: { createTableMs?: number } = {},
+): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('dynalite has no port');
