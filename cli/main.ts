@@ -46,18 +46,10 @@ async function contextFor(command: Command, name: CommandName): Promise<CliConte
   return createCliContext(name, Boolean(command.optsWithGlobals<{ verbose?: boolean }>().verbose));
 }
 
-/** Builds the program; each action resolves to an exit code. */
-function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose: boolean) => void): Command {
-  const program = new Command('enrich-job-watch')
-    .description('Watches CompanyEnrich bulk enrichment jobs and notifies when they complete or fail.')
-    .version(packageJson.version)
-    .option('-v, --verbose', 'also print info logs, and stacks of unexpected errors')
-    .addHelpText('after', ENVIRONMENT_HELP)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  program.hook('preAction', (_program, actionCommand) => {
-    setVerbose(Boolean(actionCommand.optsWithGlobals<{ verbose?: boolean }>().verbose));
-  });
+/** Receives the exit code a command's action resolves to. */
+type SetExitCode = (code: number) => void;
+
+function addTrackCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('track')
     .description('start watching an existing bulk job (tracking it again changes nothing)')
@@ -74,7 +66,9 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
         setExitCode(await trackCommand(context, jobId, options));
       },
     );
+}
 
+function addListCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('list')
     .description('show the tracked jobs')
@@ -88,7 +82,9 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
       ]);
       setExitCode(await listCommand(context, options));
     });
+}
 
+function addPollCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('poll')
     .description('run exactly one poll tick, as the scheduled function does')
@@ -102,7 +98,9 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
       ]);
       setExitCode(await pollCommand(context, options));
     });
+}
 
+function addStartCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('start')
     .description('run the watcher locally: embedded store, simulator, a tick every few seconds')
@@ -114,6 +112,23 @@ function buildProgram(setExitCode: (code: number) => void, setVerbose: (verbose:
       ]);
       setExitCode(await startCommand(context));
     });
+}
+
+/** Builds the program; each action resolves to an exit code. Commands appear in `--help` in this order. */
+function buildProgram(setExitCode: SetExitCode, setVerbose: (verbose: boolean) => void): Command {
+  const program = new Command('enrich-job-watch')
+    .description('Watches CompanyEnrich bulk enrichment jobs and notifies when they complete or fail.')
+    .version(packageJson.version)
+    .option('-v, --verbose', 'also print info logs, and stacks of unexpected errors')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.hook('preAction', (_program, actionCommand) => {
+    setVerbose(Boolean(actionCommand.optsWithGlobals<{ verbose?: boolean }>().verbose));
+  });
+  for (const addCommand of [addTrackCommand, addListCommand, addPollCommand, addStartCommand]) {
+    addCommand(program, setExitCode);
+  }
   return program;
 }
 

@@ -5,21 +5,9 @@
  * Job status is a pure function of `clock() - createdAt` and the plan's phase durations, so tests drive
  * it with a fake clock and the local run with wall-clock time. Faults are queued per job.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUuid, seededRandom } from '../random.js';
-import {
-  documentAt,
-  MAX_DOMAINS_PER_JOB,
-  planRandomJob,
-  resolvePlan,
-  staleDocument,
-  UUID_PATTERN,
-  type BulkJobStatusDocument,
-  type PersistedJobPlan,
-  type ResolvedJobPlan,
-  type SimulatedJobPlan,
-} from './plan.js';
+import { faultReply, FaultQueues, type SimulatorFault } from './faults.js';
 import {
   jsonReply,
   parseCreateRequest,
@@ -27,10 +15,21 @@ import {
   problemBody,
   readBody,
   PROBLEM_CONTENT_TYPE,
-  JSON_CONTENT_TYPE,
   type Reply,
   type Reset,
 } from './http.js';
+import { SimulatedJobs } from './jobs.js';
+import {
+  documentAt,
+  MAX_DOMAINS_PER_JOB,
+  planRandomJob,
+  UUID_PATTERN,
+  type BulkJobStatusDocument,
+  type PersistedJobPlan,
+  type SimulatedJobPlan,
+} from './plan.js';
+import { RequestLog, type SimulatorRequest } from './request-log.js';
+import { LoopbackServer } from './server.js';
 
 export { planRandomJob, DEFAULT_FAILURE_MESSAGE, DEFAULT_SUCCESS_RATIO, UUID_PATTERN } from './plan.js';
 export type {
@@ -40,28 +39,8 @@ export type {
   RandomJobOptions,
   SimulatedJobPlan,
 } from './plan.js';
-
-/** A misbehaviour served instead of (or, for `delay`, before) the normal answer to a status request. */
-export type SimulatorFault =
-  | { kind: 'http'; status: number; headers?: Record<string, string>; body?: unknown }
-  | { kind: 'garbage' }
-  | { kind: 'wrong-shape' }
-  | { kind: 'mismatched-id' }
-  | { kind: 'unknown-status'; status: string }
-  | { kind: 'stale'; status: string }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reset' };
-
-/** One logged request. `status` is 0 when no answer reached the client (a `reset` fault, or stop()). */
-export interface SimulatorRequest {
-  method: string;
-  /** Without the query string. */
-  path: string;
-  jobId?: string;
-  status: number;
-  /** Simulator clock when the request arrived. */
-  at: Date;
-}
+export type { SimulatorFault } from './faults.js';
+export type { SimulatorRequest } from './request-log.js';
 
 export type AccountState = 'ok' | 'unauthorized' | 'payment_required';
 
@@ -80,32 +59,23 @@ export interface SimulatorOptions {
 const BULK_PATH = '/companies/enrich/bulk';
 const STATUS_PATH = /^\/companies\/enrich\/bulk\/([^/]+)$/;
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** Bounds memory in long local runs; far above what any test issues. */
-const REQUEST_LOG_LIMIT = 10_000;
 const ACCOUNT_CREDITS = 100_000;
 const REQUESTS_PER_MINUTE = 300;
-
-interface QueuedFault {
-  fault: SimulatorFault;
-  remaining: number;
-}
 
 /**
  * Simulates CompanyEnrich's `GET /companies/enrich/bulk/{jobId}`, `POST /companies/enrich/bulk` and
  * `GET /me` over real HTTP. Never writes to stdout; never echoes the API key.
  */
 export class CompanyEnrichSimulator {
-  private readonly jobs = new Map<string, ResolvedJobPlan>();
-  private readonly faults = new Map<string, QueuedFault[]>();
-  private readonly requestLog: SimulatorRequest[] = [];
-  /** Resolvers of in-progress `delay` faults, released by stop() so no timer outlives the server. */
-  private readonly pendingDelays = new Set<() => void>();
+  private readonly jobs = new SimulatedJobs();
+  private readonly faults = new FaultQueues();
+  private readonly log: RequestLog;
+  private readonly server = new LoopbackServer((request, response) => this.handle(request, response));
   private readonly clock: () => Date;
   private readonly random: () => number;
   private readonly userId: string;
   private apiKey: string;
   private accountState: AccountState = 'ok';
-  private server: Server | undefined;
   private traceCounter = 0;
 
   constructor(private readonly options: SimulatorOptions) {
@@ -113,60 +83,27 @@ export class CompanyEnrichSimulator {
     this.clock = options.clock ?? (() => new Date());
     this.random = seededRandom(options.seed ?? 1);
     this.userId = randomUuid(this.random);
+    this.log = new RequestLog(options.onRequest);
   }
 
   /** Every request so far (oldest first, at most the latest 10,000). */
   get requests(): readonly SimulatorRequest[] {
-    return this.requestLog;
+    return this.log.all;
   }
 
   /** Listens on `host` (default 127.0.0.1) and `port` (default 0: any free port). */
-  async start(options: { port?: number; host?: string } = {}): Promise<{ url: string }> {
-    if (this.server) throw new Error('The simulator is already started.');
-    const { port = 0, host = '127.0.0.1' } = options;
-    const server = createServer((request, response) => {
-      // Last line of defence: whatever goes wrong, the process must not crash on a request.
-      this.handle(request, response).catch(() => request.socket.destroy());
-    });
-    this.server = server;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      this.server = undefined;
-      throw error;
-    }
-    const { port: boundPort } = server.address() as AddressInfo;
-    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}` };
+  start(options: { port?: number; host?: string } = {}): Promise<{ url: string }> {
+    return this.server.start(options);
   }
 
   /** Closes the server and every socket, idle keep-alive and in-flight alike, so it resolves promptly. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const release of this.pendingDelays) release();
-    this.pendingDelays.clear();
-    await new Promise<void>((resolve, reject) => {
-      server.close((error) => {
-        if (error) reject(error);
-        else resolve();
-      });
-      server.closeAllConnections();
-    });
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /** Registers a job and returns its id (lower-case). Throws on an invalid plan or a duplicate id. */
   createJob(plan: SimulatedJobPlan): string {
-    const resolved = resolvePlan(plan, { jobId: () => randomUuid(this.random), now: this.clock() });
-    if (this.jobs.has(resolved.jobId)) throw new Error(`Job ${resolved.jobId} already exists.`);
-    this.jobs.set(resolved.jobId, resolved);
-    return resolved.jobId;
+    return this.jobs.create(plan, () => randomUuid(this.random), this.clock());
   }
 
   /**
@@ -174,28 +111,13 @@ export class CompanyEnrichSimulator {
    * queued before it; normal answers resume once the queue is empty.
    */
   injectFault(jobId: string, fault: SimulatorFault, times = 1): void {
-    const id = this.requireJob(jobId).jobId;
-    if (!(times === Infinity || (Number.isInteger(times) && times > 0))) {
-      throw new RangeError('times must be a positive integer or Infinity.');
-    }
-    if (
-      fault.kind === 'http' &&
-      !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status < 600)
-    ) {
-      throw new RangeError('An http fault needs a status in 100..599.');
-    }
-    if (fault.kind === 'delay' && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
-      throw new RangeError('A delay fault needs a finite ms >= 0.');
-    }
-    const queue = this.faults.get(id) ?? [];
-    queue.push({ fault, remaining: times });
-    this.faults.set(id, queue);
+    this.faults.inject(this.jobs.require(jobId).jobId, fault, times);
   }
 
   /** Removes the job and its queued faults; its status requests answer 404 afterwards. */
   forgetJob(jobId: string): void {
-    this.jobs.delete(jobId.toLowerCase());
-    this.faults.delete(jobId.toLowerCase());
+    this.jobs.forget(jobId);
+    this.faults.forget(jobId.toLowerCase());
   }
 
   /** Makes every authenticated endpoint answer 401 (`unauthorized`) or 402 (`payment_required`). */
@@ -209,18 +131,17 @@ export class CompanyEnrichSimulator {
   }
 
   requestsFor(jobId: string): SimulatorRequest[] {
-    const id = jobId.toLowerCase();
-    return this.requestLog.filter((request) => request.jobId === id);
+    return this.log.forJob(jobId.toLowerCase());
   }
 
   /** What a normal 200 for the job would contain now, by the simulator clock. */
   documentFor(jobId: string): BulkJobStatusDocument {
-    return documentAt(this.requireJob(jobId), this.clock().getTime());
+    return documentAt(this.jobs.require(jobId), this.clock().getTime());
   }
 
   /** Every job's full plan, JSON-serialisable: `createdAt` is an ISO-8601 string (see {@link PersistedJobPlan}). */
   exportJobs(): PersistedJobPlan[] {
-    return [...this.jobs.values()].map((plan) => ({ ...plan, createdAt: plan.createdAt.toISOString() }));
+    return this.jobs.export();
   }
 
   /**
@@ -228,20 +149,7 @@ export class CompanyEnrichSimulator {
    * stored, so a corrupted file changes nothing and throws.
    */
   importJobs(plans: readonly PersistedJobPlan[]): void {
-    const missingId = (): string => {
-      throw new RangeError('An imported plan needs its jobId.');
-    };
-    const now = this.clock();
-    const resolved = plans.map((plan) =>
-      resolvePlan({ ...plan, createdAt: new Date(plan.createdAt) }, { jobId: missingId, now }),
-    );
-    for (const plan of resolved) this.jobs.set(plan.jobId, plan);
-  }
-
-  private requireJob(jobId: string): ResolvedJobPlan {
-    const plan = this.jobs.get(jobId.toLowerCase());
-    if (!plan) throw new Error(`Unknown simulated job ${jobId}.`);
-    return plan;
+    this.jobs.import(plans, this.clock());
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -256,13 +164,13 @@ export class CompanyEnrichSimulator {
     }
     const jobId = outcome.jobId === undefined ? {} : { jobId: outcome.jobId };
     if ('reset' in outcome) {
-      this.record({ method, path, ...jobId, status: 0, at });
+      this.log.record({ method, path, ...jobId, status: 0, at });
       request.socket.destroy();
       return;
     }
     // The client may have given up (or stop() ran) while a delay fault held the answer.
     const delivered = !request.socket.destroyed;
-    this.record({ method, path, ...jobId, status: delivered ? outcome.status : 0, at });
+    this.log.record({ method, path, ...jobId, status: delivered ? outcome.status : 0, at });
     if (delivered) response.writeHead(outcome.status, outcome.headers).end(outcome.body);
   }
 
@@ -276,7 +184,7 @@ export class CompanyEnrichSimulator {
     if (denied) return denied;
     if (statusMatch) return this.jobStatus(statusMatch[1] ?? '');
     if (isCreate) return this.createFromRequest(request);
-    const credits = { used: this.creditsUsed(), total: ACCOUNT_CREDITS };
+    const credits = { used: this.jobs.creditsUsed(this.clock().getTime()), total: ACCOUNT_CREDITS };
     return this.authenticatedJson({ userId: this.userId, credits, capabilities: [] });
   }
 
@@ -301,61 +209,24 @@ export class CompanyEnrichSimulator {
     }
     const jobId = rawJobId.toLowerCase();
     const plan = this.jobs.get(jobId);
-    const fault = plan && this.takeFault(jobId);
+    const fault = plan && this.faults.take(jobId);
     if (plan && fault) {
-      if (fault.kind === 'delay') await this.sleep(fault.ms);
-      else return { ...this.faultReply(plan, fault), jobId };
+      if (fault.kind === 'delay') await this.server.sleep(fault.ms);
+      else {
+        const document = documentAt(plan, this.clock().getTime());
+        const reply = faultReply(fault, {
+          plan,
+          document,
+          problem: (status, title, detail) => this.problem(status, title, detail),
+          newJobId: () => randomUuid(this.random),
+        });
+        return { ...reply, jobId };
+      }
     }
     // Looked up again: the job may have been forgotten during a delay.
     const current = this.jobs.get(jobId);
     if (!current) return { ...this.problem(404, 'Not Found', 'No bulk enrichment job with this id.'), jobId };
     return { ...this.authenticatedJson(documentAt(current, this.clock().getTime())), jobId };
-  }
-
-  private takeFault(jobId: string): SimulatorFault | undefined {
-    const queue = this.faults.get(jobId);
-    const head = queue?.[0];
-    if (!queue || !head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining <= 0) queue.shift();
-    return head.fault;
-  }
-
-  private faultReply(
-    plan: ResolvedJobPlan,
-    fault: Exclude<SimulatorFault, { kind: 'delay' }>,
-  ): Reply | Reset {
-    const document = documentAt(plan, this.clock().getTime());
-    switch (fault.kind) {
-      case 'http': {
-        const reply = this.problem(fault.status, 'Simulated failure', 'Injected by the simulator.');
-        if (fault.status < 400) reply.headers['content-type'] = JSON_CONTENT_TYPE;
-        if (fault.body !== undefined) {
-          reply.body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
-        } else if (fault.status < 400) reply.body = '';
-        Object.assign(reply.headers, lowerCaseKeys(fault.headers ?? {}));
-        return reply;
-      }
-      case 'garbage': {
-        // A truncated document, as a proxy cutting the connection short would deliver.
-        const json = JSON.stringify(document);
-        return {
-          status: 200,
-          headers: { 'content-type': JSON_CONTENT_TYPE },
-          body: json.slice(0, Math.floor(json.length / 2)),
-        };
-      }
-      case 'wrong-shape': // as if a new API version renamed and nested the fields
-        return jsonReply(200, { data: { jobId: document.job_id, state: document.status }, meta: {} });
-      case 'mismatched-id':
-        return jsonReply(200, { ...document, job_id: randomUuid(this.random) });
-      case 'unknown-status':
-        return jsonReply(200, { ...document, status: fault.status });
-      case 'stale':
-        return jsonReply(200, staleDocument(plan, fault.status));
-      case 'reset':
-        return { reset: true };
-    }
   }
 
   private async createFromRequest(request: IncomingMessage): Promise<Reply> {
@@ -379,24 +250,14 @@ export class CompanyEnrichSimulator {
     return { ...this.authenticatedJson(accepted), jobId };
   }
 
+  /** A 200 with the rate-limit and credit headers the real API sends on every authenticated answer. */
   private authenticatedJson(body: unknown): Reply {
     const now = this.clock().getTime();
-    let recentRequests = 0;
-    for (let index = this.requestLog.length - 1; index >= 0; index--) {
-      if ((this.requestLog[index]?.at.getTime() ?? 0) < now - 60_000) break;
-      recentRequests += 1;
-    }
+    const recentRequests = this.log.countSince(now - 60_000);
     return jsonReply(200, body, {
       'x-ratelimit-remaining': String(Math.max(0, REQUESTS_PER_MINUTE - recentRequests)),
-      'x-credit-remaining': String(ACCOUNT_CREDITS - this.creditsUsed()),
+      'x-credit-remaining': String(ACCOUNT_CREDITS - this.jobs.creditsUsed(now)),
     });
-  }
-
-  private creditsUsed(): number {
-    const now = this.clock().getTime();
-    let used = 0;
-    for (const plan of this.jobs.values()) used += documentAt(plan, now).credits_charged;
-    return used;
   }
 
   private problem(status: number, title: string, detail: string, headers = {}, extra = {}): Reply {
@@ -412,35 +273,9 @@ export class CompanyEnrichSimulator {
     this.traceCounter += 1;
     return `00-${this.traceCounter.toString(16).padStart(32, '0')}-${'0'.repeat(15)}1-00`;
   }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const release = (): void => {
-        clearTimeout(timer);
-        this.pendingDelays.delete(release);
-        resolve();
-      };
-      const timer = setTimeout(release, ms);
-      this.pendingDelays.add(release);
-    });
-  }
-
-  private record(entry: SimulatorRequest): void {
-    this.requestLog.push(entry);
-    if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.shift();
-    try {
-      this.options.onRequest?.(entry);
-    } catch {
-      // An observer's bug must not turn into a failed request.
-    }
-  }
 }
 
 function requireKey(key: string): string {
   if (typeof key !== 'string' || key.trim() === '') throw new TypeError('The API key must be non-empty.');
   return key;
-}
-
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

@@ -179,6 +179,84 @@ export function decideAfterAnswer(
   };
 }
 
+/** What every decision after a failed request records: when it was checked and what went wrong. */
+type ErrorRecord = Pick<JobUpdate, 'lastCheckedAt' | 'lastError'>;
+
+/** The API has given up on the job (rejected it, or lost it for good): it ends without an answer. */
+function endWithoutAnswer(
+  job: TrackedJob,
+  to: JobStatus,
+  record: ErrorRecord,
+  consecutiveNotFound: number,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  return {
+    verdict: CheckVerdict.Transition,
+    update: {
+      ...record,
+      consecutiveErrors: 0,
+      consecutiveNotFound,
+      ...terminalFields(job, to, now, policy, countsOf(job.snapshot)),
+    },
+  };
+}
+
+/** The job keeps its status and is checked again at `nextCheckAt`, with the given error counters. */
+function retryLater(
+  job: TrackedJob,
+  record: ErrorRecord,
+  counters: Pick<JobUpdate, 'consecutiveErrors' | 'consecutiveNotFound'>,
+  nextCheckAt: string,
+): CheckDecision {
+  return {
+    verdict: CheckVerdict.RetryLater,
+    update: { ...record, status: job.status, ...counters, nextCheckAt },
+  };
+}
+
+/** A 404 may be a replica that has not seen the job yet: only `notFoundLimit` in a row end it. */
+function afterNotFound(
+  job: TrackedJob,
+  record: ErrorRecord,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  const consecutiveNotFound = job.consecutiveNotFound + 1;
+  if (consecutiveNotFound >= policy.notFoundLimit) {
+    return endWithoutAnswer(job, JobStatus.NotFound, record, consecutiveNotFound, now, policy);
+  }
+  const counters = { consecutiveErrors: job.consecutiveErrors, consecutiveNotFound };
+  return retryLater(job, record, counters, addMs(now, policy.pollIntervalMs));
+}
+
+/**
+ * Not the job's fault (the account, its key, the rate limit, or the tick cutting the request
+ * short): the job waits one interval and no error is counted against it.
+ */
+function afterProblemOutsideTheJob(
+  job: TrackedJob,
+  record: ErrorRecord,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  const counters = { consecutiveErrors: job.consecutiveErrors, consecutiveNotFound: job.consecutiveNotFound };
+  return retryLater(job, record, counters, addMs(now, policy.pollIntervalMs));
+}
+
+/** Anything else may pass by itself: counted, and retried after a jittered exponential backoff. */
+function afterTransientError(
+  job: TrackedJob,
+  record: ErrorRecord,
+  now: string,
+  policy: DecisionPolicy,
+  random: () => number,
+): CheckDecision {
+  const consecutiveErrors = job.consecutiveErrors + 1;
+  const counters = { consecutiveErrors, consecutiveNotFound: job.consecutiveNotFound };
+  return retryLater(job, record, counters, addMs(now, backoffDelayMs(consecutiveErrors, policy, random)));
+}
+
 /**
  * Decides what a failed status request means for a job. Pure: randomness comes in as `random`.
  *
@@ -192,71 +270,23 @@ export function decideAfterError(
   policy: DecisionPolicy,
   random: () => number,
 ): CheckDecision {
-  const lastError: LastError = { kind: error.kind, message: error.message, at: now };
-  const base = { lastCheckedAt: now, lastError };
+  const record: ErrorRecord = {
+    lastCheckedAt: now,
+    lastError: { kind: error.kind, message: error.message, at: now },
+  };
 
   switch (error.kind) {
     case StatusApiErrorKind.Rejected:
-      return {
-        verdict: CheckVerdict.Transition,
-        update: {
-          ...base,
-          consecutiveErrors: 0,
-          consecutiveNotFound: 0,
-          ...terminalFields(job, JobStatus.Rejected, now, policy, countsOf(job.snapshot)),
-        },
-      };
-    case StatusApiErrorKind.NotFound: {
-      const consecutiveNotFound = job.consecutiveNotFound + 1;
-      if (consecutiveNotFound >= policy.notFoundLimit) {
-        return {
-          verdict: CheckVerdict.Transition,
-          update: {
-            ...base,
-            consecutiveErrors: 0,
-            consecutiveNotFound,
-            ...terminalFields(job, JobStatus.NotFound, now, policy, countsOf(job.snapshot)),
-          },
-        };
-      }
-      return {
-        verdict: CheckVerdict.RetryLater,
-        update: {
-          ...base,
-          status: job.status,
-          consecutiveErrors: job.consecutiveErrors,
-          consecutiveNotFound,
-          nextCheckAt: addMs(now, policy.pollIntervalMs),
-        },
-      };
-    }
+      return endWithoutAnswer(job, JobStatus.Rejected, record, 0, now, policy);
+    case StatusApiErrorKind.NotFound:
+      return afterNotFound(job, record, now, policy);
     case StatusApiErrorKind.Unauthorized:
     case StatusApiErrorKind.PaymentRequired:
     case StatusApiErrorKind.ApiKeyUnavailable:
     case StatusApiErrorKind.Throttled:
     case StatusApiErrorKind.Aborted:
-      return {
-        verdict: CheckVerdict.RetryLater,
-        update: {
-          ...base,
-          status: job.status,
-          consecutiveErrors: job.consecutiveErrors,
-          consecutiveNotFound: job.consecutiveNotFound,
-          nextCheckAt: addMs(now, policy.pollIntervalMs),
-        },
-      };
-    default: {
-      const consecutiveErrors = job.consecutiveErrors + 1;
-      return {
-        verdict: CheckVerdict.RetryLater,
-        update: {
-          ...base,
-          status: job.status,
-          consecutiveErrors,
-          consecutiveNotFound: job.consecutiveNotFound,
-          nextCheckAt: addMs(now, backoffDelayMs(consecutiveErrors, policy, random)),
-        },
-      };
-    }
+      return afterProblemOutsideTheJob(job, record, now, policy);
+    default:
+      return afterTransientError(job, record, now, policy, random);
   }
 }
