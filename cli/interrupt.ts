@@ -12,13 +12,14 @@ export async function withInterrupt<T>(
   use: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  let firstSignalAt: number | null = null;
+  // An object, not a `let`: the listener sets it, and the `finally` below must see that.
+  const received: { firstAt: number | null } = { firstAt: null };
   const onSignal = (name: NodeJS.Signals): void => {
-    if (firstSignalAt !== null) {
-      if (Date.now() - firstSignalAt > SIGNAL_ECHO_MS) process.exit(130);
+    if (received.firstAt !== null) {
+      if (Date.now() - received.firstAt > SIGNAL_ECHO_MS) process.exit(130);
       return;
     }
-    firstSignalAt = Date.now();
+    received.firstAt = Date.now();
     print(`${name} received: stopping (press Ctrl-C again to exit at once)...`);
     controller.abort(new Error(`${name} received`));
   };
@@ -29,5 +30,23 @@ export async function withInterrupt<T>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (received.firstAt !== null) ignoreEchoUntil(received.firstAt + SIGNAL_ECHO_MS);
   }
+}
+
+/**
+ * `use` may finish before the echo of the first Ctrl-C arrives; without a listener Node would
+ * then kill the process mid-cleanup. Unref'd, so it never holds a finished command open.
+ */
+function ignoreEchoUntil(until: number): void {
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  setTimeout(
+    () => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', ignore);
+    },
+    Math.max(until - Date.now(), 0),
+  ).unref();
 }
