@@ -92,12 +92,8 @@ export class EnrichJobWatchStack extends Stack {
       ...props,
     });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const service = props.serviceName ?? DEFAULT_METRICS_IDENTITY.service;
-    if (!SERVICE_NAME.test(service)) {
-      throw new Error(`serviceName must be 1-128 of A-Z a-z 0-9 _ . - (got ${JSON.stringify(service)})`);
-    }
     // One value for the function's POWERTOOLS_* variables and for every alarm and widget.
-    this.metricsIdentity = { ...DEFAULT_METRICS_IDENTITY, service };
+    this.metricsIdentity = metricsIdentityOf(props.serviceName);
 
     this.jobStore = new JobStore(this, 'JobStore', {
       removalPolicy,
@@ -135,11 +131,12 @@ export class EnrichJobWatchStack extends Stack {
       heartbeatWindow: props.heartbeatWindow,
     });
 
-    const exportPrefix = props.exportPrefix ?? this.stackName;
-    new CfnOutput(this, 'JobsTableName', {
-      description: 'JOBS_TABLE_NAME for the CLI (track, list)',
-      value: this.jobStore.table.tableName,
-    });
+    this.exportTopicArns(props.exportPrefix ?? this.stackName);
+    this.addOperatorOutputs();
+  }
+
+  /** The topic ARNs as CloudFormation exports, for stacks that subscribe queues or functions. */
+  private exportTopicArns(exportPrefix: string): void {
     const topicOutput = (outputId: string, description: string, topicArn: string): void => {
       new CfnOutput(this, outputId, {
         description,
@@ -167,6 +164,14 @@ export class EnrichJobWatchStack extends Stack {
       'CloudWatch alarm and OK notifications for the operator',
       this.notifications.operatorTopic.topicArn,
     );
+  }
+
+  /** What the operator needs after a deploy: the table for the CLI, the dashboard, storing the key. */
+  private addOperatorOutputs(): void {
+    new CfnOutput(this, 'JobsTableName', {
+      description: 'JOBS_TABLE_NAME for the CLI (track, list)',
+      value: this.jobStore.table.tableName,
+    });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard: ticks, checks, notifications, API errors, jobs by status',
       value: this.operations.dashboardUrl,
@@ -177,4 +182,13 @@ export class EnrichJobWatchStack extends Stack {
       value: this.apiKey.putValueCommand,
     });
   }
+}
+
+/** The default metrics identity with the stack's own service name, checked. */
+function metricsIdentityOf(serviceName: string | undefined): MetricsIdentity {
+  const service = serviceName ?? DEFAULT_METRICS_IDENTITY.service;
+  if (!SERVICE_NAME.test(service)) {
+    throw new Error(`serviceName must be 1-128 of A-Z a-z 0-9 _ . - (got ${JSON.stringify(service)})`);
+  }
+  return { ...DEFAULT_METRICS_IDENTITY, service };
 }

@@ -40,6 +40,13 @@ const COMPLETE_SECRET_ARN =
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 
+/** The secret, and how the function and its IAM statement name it. */
+interface SecretReference {
+  readonly secret: ISecret;
+  readonly secretId: string;
+  readonly policyArn: string;
+}
+
 /**
  * The CompanyEnrich API key in Secrets Manager: created empty by the stack (the operator stores
  * the key with {@link ApiKeySecret.putValueCommand}), or an existing secret named by ARN or name.
@@ -57,66 +64,14 @@ export class ApiKeySecret extends Construct {
   constructor(scope: Construct, id: string, props: ApiKeySecretProps = {}) {
     super(scope, id);
     const existing = props.existing;
-    if (existing === undefined) {
-      const secret = new Secret(this, 'Secret', {
-        description:
-          'CompanyEnrich API key for enrich-job-watch: the bare key, or JSON with an "apiKey" field',
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      });
-      // The L2 generates a random value by default; a random string is not a key, so start empty.
-      (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The secret holds a CompanyEnrich API key, issued by CompanyEnrich: no rotation Lambda can create a new one. Rotate it at CompanyEnrich and store it with the SetApiKeyCommand output.',
-      });
-      this.secret = secret;
-      this.secretId = secret.secretArn;
-      this.policyArn = secret.secretArn;
-      this.created = true;
-      return;
-    }
-
-    const encryptionKey =
-      existing.encryptionKeyArn === undefined
-        ? undefined
-        : Key.fromKeyArn(
-            this,
-            'EncryptionKey',
-            checked(existing.encryptionKeyArn, KMS_KEY_ARN, 'a KMS key ARN'),
-          );
-    if (existing.secretArn !== undefined) {
-      const secretArn = checked(
-        existing.secretArn,
-        COMPLETE_SECRET_ARN,
-        'a complete secret ARN (ending in -XXXXXX)',
-      );
-      this.secret = Secret.fromSecretAttributes(this, 'Secret', {
-        secretCompleteArn: secretArn,
-        encryptionKey,
-      });
-      this.secretId = secretArn;
-      this.policyArn = secretArn;
-    } else {
-      const secretName = checked(
-        existing.secretName,
-        SECRET_NAME,
-        'a secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)',
-      );
-      this.secret = Secret.fromSecretAttributes(this, 'Secret', {
-        secretPartialArn: Stack.of(this).formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: secretName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-        encryptionKey,
-      });
-      this.secretId = secretName;
-      // Secrets Manager appends `-` and 6 random characters to the name; `?` matches exactly one.
-      this.policyArn = `${this.secret.secretArn}-??????`;
-    }
-    this.created = false;
+    const reference =
+      existing === undefined
+        ? this.createSecret(props.removalPolicy ?? RemovalPolicy.RETAIN)
+        : this.importSecret(existing);
+    this.secret = reference.secret;
+    this.secretId = reference.secretId;
+    this.policyArn = reference.policyArn;
+    this.created = existing === undefined;
   }
 
   /** Stores the key without it reaching shell history or the command line: paste it after running. */
@@ -147,6 +102,62 @@ export class ApiKeySecret extends Construct {
         }),
       );
     }
+  }
+
+  /** An empty secret the stack owns; the operator stores the key in it after the first deploy. */
+  private createSecret(removalPolicy: RemovalPolicy): SecretReference {
+    const secret = new Secret(this, 'Secret', {
+      description: 'CompanyEnrich API key for enrich-job-watch: the bare key, or JSON with an "apiKey" field',
+      removalPolicy,
+    });
+    // The L2 generates a random value by default; a random string is not a key, so start empty.
+    (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret holds a CompanyEnrich API key, issued by CompanyEnrich: no rotation Lambda can create a new one. Rotate it at CompanyEnrich and store it with the SetApiKeyCommand output.',
+    });
+    return { secret, secretId: secret.secretArn, policyArn: secret.secretArn };
+  }
+
+  /** An existing secret by complete ARN or by name, with its own KMS key when it has one. */
+  private importSecret(existing: ExistingApiKeySecret): SecretReference {
+    const encryptionKey =
+      existing.encryptionKeyArn === undefined
+        ? undefined
+        : Key.fromKeyArn(
+            this,
+            'EncryptionKey',
+            checked(existing.encryptionKeyArn, KMS_KEY_ARN, 'a KMS key ARN'),
+          );
+    if (existing.secretArn !== undefined) {
+      const secretArn = checked(
+        existing.secretArn,
+        COMPLETE_SECRET_ARN,
+        'a complete secret ARN (ending in -XXXXXX)',
+      );
+      const secret = Secret.fromSecretAttributes(this, 'Secret', {
+        secretCompleteArn: secretArn,
+        encryptionKey,
+      });
+      return { secret, secretId: secretArn, policyArn: secretArn };
+    }
+    const secretName = checked(
+      existing.secretName,
+      SECRET_NAME,
+      'a secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)',
+    );
+    const secret = Secret.fromSecretAttributes(this, 'Secret', {
+      secretPartialArn: Stack.of(this).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: secretName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      encryptionKey,
+    });
+    // Secrets Manager appends `-` and 6 random characters to the name; `?` matches exactly one.
+    return { secret, secretId: secretName, policyArn: `${secret.secretArn}-??????` };
   }
 }
 

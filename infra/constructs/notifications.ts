@@ -66,14 +66,26 @@ export class Notifications extends Construct {
     const subscriptions = parseSubscriptions(props.subscriptions);
     const operatorEmails = parseOperatorEmails(props.operatorEmails);
 
-    this.key = new Key(this, 'Key', {
+    this.key = this.createKey(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.topics = {
+      events: this.createTopic('EventsTopic', TOPIC_DISPLAY_NAME.events),
+      email: this.createTopic('EmailTopic', TOPIC_DISPLAY_NAME.email),
+      sms: this.createTopic('SmsTopic', TOPIC_DISPLAY_NAME.sms),
+    };
+    this.operatorTopic = this.createOperatorTopic();
+    this.subscribe(subscriptions, operatorEmails);
+  }
+
+  /** The topics' key, which CloudWatch alarms of this account may use to publish. */
+  private createKey(removalPolicy: RemovalPolicy): Key {
+    const key = new Key(this, 'Key', {
       description: 'enrich-job-watch: encrypts the notification and operator SNS topics',
       enableKeyRotation: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     // CloudWatch publishes alarm notifications as itself, so the key policy (not an IAM policy)
     // must let it use the key; only for alarms of this account.
-    this.key.addToResourcePolicy(
+    key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsOfThisAccountToPublishToEncryptedTopics',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -82,21 +94,22 @@ export class Notifications extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
+    return key;
+  }
 
-    const topic = (constructId: string, displayName: string): Topic =>
-      new Topic(this, constructId, { displayName, masterKey: this.key, enforceSSL: true });
-    this.topics = {
-      events: topic('EventsTopic', TOPIC_DISPLAY_NAME.events),
-      email: topic('EmailTopic', TOPIC_DISPLAY_NAME.email),
-      sms: topic('SmsTopic', TOPIC_DISPLAY_NAME.sms),
-    };
-    this.operatorTopic = topic('OperatorTopic', 'enrich-job-watch alarms');
-    this.operatorTopic.addToResourcePolicy(
+  private createTopic(constructId: string, displayName: string): Topic {
+    return new Topic(this, constructId, { displayName, masterKey: this.key, enforceSSL: true });
+  }
+
+  /** The topic only this account's CloudWatch alarms may publish to. */
+  private createOperatorTopic(): Topic {
+    const topic = this.createTopic('OperatorTopic', 'enrich-job-watch alarms');
+    topic.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsOfThisAccount',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.operatorTopic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
           ArnLike: {
@@ -110,7 +123,14 @@ export class Notifications extends Construct {
         },
       }),
     );
+    return topic;
+  }
 
+  /** Emails on the email topic and phone numbers on the SMS topic, filtered; operators unfiltered. */
+  private subscribe(
+    subscriptions: readonly NotificationSubscription[],
+    operatorEmails: readonly string[],
+  ): void {
     for (const subscription of subscriptions) {
       const [kind, protocol, endpoint, target] =
         'email' in subscription

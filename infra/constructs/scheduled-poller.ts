@@ -90,33 +90,9 @@ export class ScheduledPoller extends Construct {
     super(scope, id);
     this.interval = props.interval ?? Duration.minutes(1);
     this.timeout = props.timeout ?? Duration.seconds(50);
-    const intervalSeconds = this.interval.toSeconds({ integral: false });
-    const timeoutSeconds = this.timeout.toSeconds({ integral: false });
-    if (
-      !Number.isInteger(intervalSeconds / 60) ||
-      intervalSeconds < 60 ||
-      intervalSeconds > MAX_INTERVAL.toSeconds()
-    ) {
-      throw new Error(
-        `ScheduledPoller: interval must be whole minutes from 1 minute to 1 day (got ${this.interval.toHumanString()})`,
-      );
-    }
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT.toSeconds()) {
-      throw new Error(
-        `ScheduledPoller: timeout must be whole seconds from 1 to ${MAX_TIMEOUT.toSeconds()} (got ${this.timeout.toHumanString()})`,
-      );
-    }
-    if (timeoutSeconds >= intervalSeconds) {
-      throw new Error(
-        `ScheduledPoller: timeout (${this.timeout.toHumanString()}) must be shorter than interval (${this.interval.toHumanString()})`,
-      );
-    }
+    checkTiming(this.interval, this.timeout);
     const reserved = props.reservedConcurrency ?? 1;
-    if (reserved !== 'none' && !(Number.isInteger(reserved) && reserved >= 1)) {
-      throw new Error(
-        `ScheduledPoller: reservedConcurrency must be a whole number >= 1 or 'none' (got ${String(reserved)})`,
-      );
-    }
+    checkReservedConcurrency(reserved);
 
     this.function = createAppFunction(this, 'Function', {
       entry: 'functions/poll/handler.ts',
@@ -126,24 +102,15 @@ export class ScheduledPoller extends Construct {
       retryAttempts: 0,
       maxEventAge: MIN_EVENT_AGE,
       reservedConcurrency: reserved === 'none' ? undefined : reserved,
-      environment: { [ENVIRONMENT.pollIntervalSeconds]: String(intervalSeconds) },
+      environment: {
+        [ENVIRONMENT.pollIntervalSeconds]: String(this.interval.toSeconds({ integral: false })),
+      },
       metricsIdentity: props.metricsIdentity,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
-
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue: the EventBridge Scheduler target DeadLetterConfig of the poll schedule (Scheduler is not an SQS redrive source, which is what the rule looks for).',
-    });
-
+    this.deadLetterQueue = this.createDeadLetterQueue();
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'enrich-job-watch poll tick',
       schedule: ScheduleExpression.rate(this.interval),
@@ -154,5 +121,52 @@ export class ScheduledPoller extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       }),
     });
+  }
+
+  private createDeadLetterQueue(): Queue {
+    const queue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the EventBridge Scheduler target DeadLetterConfig of the poll schedule (Scheduler is not an SQS redrive source, which is what the rule looks for).',
+    });
+    return queue;
+  }
+}
+
+/** Whole minutes from 1 minute to a day, whole seconds up to Lambda's maximum, and no overlap. */
+function checkTiming(interval: Duration, timeout: Duration): void {
+  const intervalSeconds = interval.toSeconds({ integral: false });
+  const timeoutSeconds = timeout.toSeconds({ integral: false });
+  if (
+    !Number.isInteger(intervalSeconds / 60) ||
+    intervalSeconds < 60 ||
+    intervalSeconds > MAX_INTERVAL.toSeconds()
+  ) {
+    throw new Error(
+      `ScheduledPoller: interval must be whole minutes from 1 minute to 1 day (got ${interval.toHumanString()})`,
+    );
+  }
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT.toSeconds()) {
+    throw new Error(
+      `ScheduledPoller: timeout must be whole seconds from 1 to ${MAX_TIMEOUT.toSeconds()} (got ${timeout.toHumanString()})`,
+    );
+  }
+  if (timeoutSeconds >= intervalSeconds) {
+    throw new Error(
+      `ScheduledPoller: timeout (${timeout.toHumanString()}) must be shorter than interval (${interval.toHumanString()})`,
+    );
+  }
+}
+
+function checkReservedConcurrency(reserved: number | 'none'): void {
+  if (reserved !== 'none' && !(Number.isInteger(reserved) && reserved >= 1)) {
+    throw new Error(
+      `ScheduledPoller: reservedConcurrency must be a whole number >= 1 or 'none' (got ${String(reserved)})`,
+    );
   }
 }

@@ -1,0 +1,155 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  ComparisonOperator,
+  MathExpression,
+  TreatMissingData,
+  type AlarmProps,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { ACCESS_ERROR_KINDS, TickMetric } from '../../functions/contract.js';
+import { tickMetric, type MetricsIdentity } from '../telemetry.js';
+
+// The alarms of the Operations construct, one definition per alarm: what it watches, when it
+// fires, and what its notification tells the operator. Operations names them and wires them.
+
+/** The share of the timeout a tick's p99 duration may reach before the duration alarm fires. */
+export const DURATION_ALARM_SHARE = 0.8;
+/** The period of every alarm except the heartbeat's (one minute per datapoint). */
+export const ALARM_PERIOD = Duration.minutes(5);
+/** The heartbeat's datapoints are this long; it fires when all of them in its window are empty. */
+export const HEARTBEAT_PERIOD = Duration.minutes(1);
+/** CloudWatch: evaluation periods x period may not exceed a day. */
+export const MAX_HEARTBEAT = Duration.days(1);
+
+/**
+ * The heartbeat window in whole minutes: the given one, or the longer of 10 minutes and three
+ * intervals. Throws when it is not whole minutes, shorter than two intervals or longer than a day.
+ */
+export function heartbeatWindowMinutes(
+  pollInterval: Duration,
+  heartbeatWindow: Duration | undefined,
+): number {
+  const intervalMinutes = pollInterval.toMinutes({ integral: false });
+  const minutes = (heartbeatWindow ?? Duration.minutes(Math.max(10, 3 * intervalMinutes))).toMinutes({
+    integral: false,
+  });
+  if (!Number.isInteger(minutes) || minutes < 2 * intervalMinutes || minutes > MAX_HEARTBEAT.toMinutes()) {
+    throw new Error(
+      `Operations: heartbeatWindow must be whole minutes, at least two poll intervals (${2 * intervalMinutes}) and at most ${MAX_HEARTBEAT.toMinutes()} (got ${minutes})`,
+    );
+  }
+  return minutes;
+}
+
+/** An alarm before it is named after the stack and wired to the operator topic. */
+export type AlarmDefinition = Omit<AlarmProps, 'alarmName' | 'alarmDescription'> & {
+  /** The construct id, and the alarm name after the stack name. */
+  readonly id: string;
+  /** What fired, the likely causes, and where to look: the operator reads it in the notification. */
+  readonly description: string;
+};
+
+/** Fires on 2 of the last 3 five-minute periods, so one bad tick does not page anyone. */
+const TWO_OF_THREE_PERIODS = {
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+} as const;
+
+/** At least one in the last five-minute period. */
+const ANY_IN_ONE_PERIOD = {
+  threshold: 1,
+  comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  evaluationPeriods: 1,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+} as const;
+
+/** Ticks that crashed (Lambda Errors). */
+export function pollErrorsAlarm(fn: IFunction): AlarmDefinition {
+  return {
+    id: 'PollErrors',
+    description:
+      'Poll ticks failed (Lambda Errors >= 1 in 2 of the last 3 five-minute periods): a crash, an invalid configuration or an internal error. Read the function log group and the X-Ray traces.',
+    metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/** Invocations refused for the reserved concurrency (Lambda Throttles). */
+export function pollThrottlesAlarm(fn: IFunction): AlarmDefinition {
+  return {
+    id: 'PollThrottles',
+    description:
+      'Poll invocations were throttled (Lambda Throttles >= 1 in 2 of the last 3 five-minute periods): ticks overlapped the reserved concurrency (a manual invoke, or ticks running as long as the interval) and some were dropped. Check the duration and the reserved concurrency.',
+    metric: fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/** Ticks whose p99 duration nears the timeout (at {@link DURATION_ALARM_SHARE} of it). */
+export function pollDurationAlarm(fn: IFunction, pollTimeout: Duration): AlarmDefinition {
+  return {
+    id: 'PollDuration',
+    description: `Poll ticks run close to their timeout (p99 Duration > ${DURATION_ALARM_SHARE * 100}% of ${pollTimeout.toSeconds()} s in 2 of the last 3 five-minute periods): more due jobs than a tick can check, or a slow API. Look at JobsDeferred and TicksHalted{Reason=deadline}; raise CHECK_CONCURRENCY or the timeout.`,
+    metric: fn.metricDuration({ period: ALARM_PERIOD, statistic: 'p99' }),
+    threshold: Math.round(pollTimeout.toMilliseconds() * DURATION_ALARM_SHARE),
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/** Ticks EventBridge Scheduler could not deliver and dead-lettered. */
+export function deadLettersAlarm(deadLetterQueue: IQueue): AlarmDefinition {
+  return {
+    id: 'ScheduleDeadLetters',
+    description:
+      'EventBridge Scheduler could not invoke the poll function and dead-lettered the tick (messages visible >= 1): the function or the schedule role is broken. Read the message attributes (ERROR_CODE, ERROR_MESSAGE), fix, then purge the queue; ticks are not replayed.',
+    metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: ALARM_PERIOD,
+      statistic: 'Maximum',
+    }),
+    ...ANY_IN_ONE_PERIOD,
+  };
+}
+
+/** The sum of the ApiErrors series of every kind that means CompanyEnrich refuses the key. */
+export function apiAccessAlarm(identity: MetricsIdentity): AlarmDefinition {
+  const accessErrors = Object.fromEntries(
+    ACCESS_ERROR_KINDS.map((kind, index) => [
+      `m${index}`,
+      tickMetric(identity, TickMetric.ApiErrors, { kind, period: ALARM_PERIOD }),
+    ]),
+  );
+  return {
+    id: 'ApiAccess',
+    description: `CompanyEnrich refuses the watcher (ApiErrors with ErrorKind ${ACCESS_ERROR_KINDS.join(' / ')} >= 1 in the last five minutes): the key was revoked, credits are exhausted, or the secret is empty or unreadable. Polling is paused until it clears. Fix the key (SetApiKeyCommand output) or the account's credits.`,
+    metric: new MathExpression({
+      expression: Object.keys(accessErrors)
+        .map((metricId) => `FILL(${metricId}, 0)`)
+        .join(' + '),
+      usingMetrics: accessErrors,
+      label: 'API access errors',
+      period: ALARM_PERIOD,
+    }),
+    ...ANY_IN_ONE_PERIOD,
+  };
+}
+
+/** Every one-minute datapoint of the window must lack a completed tick: missing data counts as none. */
+export function heartbeatAlarm(identity: MetricsIdentity, minutes: number): AlarmDefinition {
+  return {
+    id: 'Heartbeat',
+    description: `No poll tick completed for ${minutes} minutes (TicksCompleted sum < 1 in every minute; no data counts as none): the schedule is disabled or failing, every tick fails, or the metrics stopped. Check the schedule, the PollErrors alarm and the function log group.`,
+    metric: tickMetric(identity, TickMetric.TicksCompleted, { period: HEARTBEAT_PERIOD }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    treatMissingData: TreatMissingData.BREACHING,
+  };
+}
