@@ -14,7 +14,10 @@ describe('ensureJobsTable (the local run and the CLI on a fresh data folder)', (
     const { endpoint, stop } = await startDynalite({ createTableMs: 300 });
     stops.push(stop);
     const client = embeddedDynamoDbClient(endpoint);
-    stops.push(() => Promise.resolve(client.destroy()));
+    stops.push(() => {
+      client.destroy();
+      return Promise.resolve();
+    });
 
     await ensureJobsTable(client, 'fresh-jobs');
 
@@ -29,7 +32,10 @@ describe('ensureJobsTable (the local run and the CLI on a fresh data folder)', (
     const { endpoint, stop } = await startDynalite();
     stops.push(stop);
     const client = embeddedDynamoDbClient(endpoint);
-    stops.push(() => Promise.resolve(client.destroy()));
+    stops.push(() => {
+      client.destroy();
+      return Promise.resolve();
+    });
     await ensureJobsTable(client, 'jobs');
     await client.send(new PutItemCommand({ TableName: 'jobs', Item: { pk: { S: 'JOB#kept' } } }));
 
