@@ -23,7 +23,30 @@ export const JOBS_TABLE = {
   /** Sparse index of the jobs still being watched: only they carry `watch_queue`. */
   dueIndex: { name: 'by-next-check', partitionKey: 'watch_queue', sortKey: 'next_check_at' },
   timeToLiveAttribute: 'expires_at',
+  /**
+   * Every tracked job, newest first (`GET /jobs`): only job items carry `entity = "job"` with a
+   * `tracked_at`. Keys-only or a narrow projection, so a check (which changes neither key) never
+   * writes to it.
+   */
+  listIndex: { name: 'by-tracked-at', partitionKey: 'entity', sortKey: 'tracked_at' },
+  /** The tracked jobs of one status, newest first (`GET /jobs?status=`). */
+  statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'tracked_at' },
 } as const;
+
+/**
+ * The HTTP API's routes (API Gateway HTTP API route keys). The job routes need AWS IAM (SigV4)
+ * authorisation; the webhook route is public and authenticates by its token.
+ */
+export const API_ROUTES = {
+  trackJob: 'POST /jobs',
+  submitJob: 'POST /jobs/bulk',
+  listJobs: 'GET /jobs',
+  getJob: 'GET /jobs/{jobId}',
+  untrackJob: 'DELETE /jobs/{jobId}',
+  webhook: 'POST /hooks/companyenrich/{jobId}/{token}',
+} as const;
+
+export type ApiRouteKey = (typeof API_ROUTES)[keyof typeof API_ROUTES];
 
 /** The environment variables the functions read (validated in `functions/core/config.ts`). */
 export const ENVIRONMENT = {
@@ -42,6 +65,10 @@ export const ENVIRONMENT = {
   apiTimeoutMs: 'API_TIMEOUT_MS',
   notFoundLimit: 'NOT_FOUND_LIMIT',
   maxBackoffSeconds: 'MAX_BACKOFF_SECONDS',
+  /** Secrets Manager secret whose value keys the webhook tokens (HMAC-SHA256). */
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  /** The public base URL the webhook route is served under (the HTTP API's endpoint). */
+  webhookBaseUrl: 'WEBHOOK_BASE_URL',
 } as const;
 
 export type EnvironmentVariable = (typeof ENVIRONMENT)[keyof typeof ENVIRONMENT];

@@ -23,6 +23,13 @@ export interface WatcherConfig {
   /** How long a key fetched from Secrets Manager is reused before it is fetched again. */
   apiKeyCacheSeconds: number;
   tick: TickPolicy;
+  /** The webhook fast path: null values mean it is off (no callback URL is given to CompanyEnrich). */
+  webhook: {
+    /** Secrets Manager secret keying the webhook tokens. */
+    secretId: string | null;
+    /** Public base URL of the HTTP API, without a trailing slash. */
+    baseUrl: string | null;
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -64,6 +71,7 @@ function optionalText(variable: string, pattern: RegExp, expected: string) {
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const HTTP_URL = /^https?:\/\/[^\s?#]+$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const SECRET_ID =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
@@ -120,6 +128,8 @@ const environmentSchema = z.object({
   NOT_FOUND_LIMIT: wholeNumber('NOT_FOUND_LIMIT', 1, 100, 3),
   MAX_BACKOFF_SECONDS: wholeNumber('MAX_BACKOFF_SECONDS', 1, 86_400, 1_800),
   JOB_RETENTION_DAYS: wholeNumber('JOB_RETENTION_DAYS', 0, 36_500, 90),
+  WEBHOOK_SECRET_ARN: optionalText('WEBHOOK_SECRET_ARN', SECRET_ID, 'a Secrets Manager secret ARN or name'),
+  WEBHOOK_BASE_URL: optionalText('WEBHOOK_BASE_URL', HTTP_URL, 'an http(s) URL without query or fragment'),
 } satisfies Record<EnvironmentVariable, z.ZodType>);
 
 /** What a caller insists on; the Lambda needs all of it, the CLI only what its command uses. */
@@ -175,6 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
     apiBaseUrl: vars.COMPANYENRICH_API_URL,
     apiKeySource,
     apiKeyCacheSeconds: vars.API_KEY_CACHE_SECONDS,
+    webhook: {
+      secretId: vars.WEBHOOK_SECRET_ARN,
+      baseUrl: vars.WEBHOOK_BASE_URL?.replace(/\/+$/, '') ?? null,
+    },
     tick: {
       pollIntervalMs,
       maxBackoffMs: Math.max(vars.MAX_BACKOFF_SECONDS * 1000, pollIntervalMs),

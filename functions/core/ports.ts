@@ -53,6 +53,118 @@ export interface JobStore {
   recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void>;
 }
 
+/** One row of `GET /jobs`: served from the listing index, without the history. */
+export interface JobSummary {
+  jobId: string;
+  status: JobStatus;
+  label: string | null;
+  trackedAt: string;
+  /** Set once tracking was stopped (`DELETE /jobs/{jobId}`); the item is kept until its TTL. */
+  untrackedAt: string | null;
+}
+
+/** What `GET /jobs?status=&limit=&cursor=` asks for. */
+export interface JobListQuery {
+  status?: JobStatus;
+  /** 1 to 100. */
+  limit: number;
+  /** Opaque, from the previous page's `nextCursor`; null for the first page. */
+  cursor: string | null;
+}
+
+/** One page of tracked jobs, newest first. */
+export interface JobPage {
+  jobs: JobSummary[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Listing and untracking for the HTTP API and the CLI. Every read is a Query on an index, never
+ * a full-table scan per page.
+ */
+export interface JobCatalog {
+  /**
+   * One page, newest first. Throws `ValidationError` for a cursor this store did not issue
+   * (tampered, or from another query).
+   */
+  listPage(query: JobListQuery): Promise<JobPage>;
+  /**
+   * Stops watching a job: it leaves the due index and expires after the retention period; its
+   * history stays readable until then. Idempotent. Throws `JobNotTrackedError` if unknown.
+   */
+  untrack(jobId: string, at: string): Promise<TrackedJob>;
+  /**
+   * Takes the right to check a job now on a webhook's hint: succeeds (true) at most once per
+   * `windowMs` per job, so a flood of callbacks costs at most one status request per window.
+   * False when another hint took it within the window. Throws `JobNotTrackedError` if unknown.
+   */
+  claimHintCheck(jobId: string, now: string, windowMs: number): Promise<boolean>;
+}
+
+/** A submission recorded under its `Idempotency-Key`. */
+export interface SubmissionRecord {
+  idempotencyKey: string;
+  /** Hash of the canonical request body: the same key with another body is a conflict. */
+  requestHash: string;
+  /** `in_progress` until CompanyEnrich answered; then `created` with the job id. */
+  state: 'in_progress' | 'created';
+  jobId: string | null;
+  /** The response the first request got, replayed to retries (JSON). */
+  response: Record<string, unknown> | null;
+  /** While `in_progress`: after this, the reservation is considered abandoned (the caller died). */
+  leaseUntil: string;
+}
+
+/**
+ * Makes `POST /jobs/bulk` idempotent, in the jobs table (single-item conditional writes, so it
+ * runs on AWS, moto and dynalite alike).
+ */
+export interface SubmissionStore {
+  /**
+   * Reserves `idempotencyKey` for this request. Returns null when this caller now holds it (go
+   * ahead and create the job), or the record already there (replay, conflict, or in progress).
+   */
+  reserve(record: Omit<SubmissionRecord, 'state' | 'jobId' | 'response'>): Promise<SubmissionRecord | null>;
+  /** Records the created job and the response to replay. */
+  complete(idempotencyKey: string, jobId: string, response: Record<string, unknown>): Promise<void>;
+  /** Gives the key up after creation failed, so a retry may try again. */
+  release(idempotencyKey: string): Promise<void>;
+}
+
+/** What CompanyEnrich answered to a bulk job creation. */
+export interface CreatedJob {
+  jobId: string;
+  /** The published example omits it: not required. */
+  status: string | null;
+  /** Unique domains, as CompanyEnrich counted them. */
+  totalDomains: number | null;
+  estimatedCredits: number | null;
+}
+
+/** CompanyEnrich's `POST /companies/enrich/bulk`. */
+export interface JobCreationApi {
+  /**
+   * Creates a bulk enrichment job. Never retried after the request may have reached the API (the
+   * endpoint has no idempotency key of its own). Throws `JobCreationError`.
+   */
+  createJob(
+    request: { domains: readonly string[]; webhookUrl: string | null },
+    options: { signal: AbortSignal },
+  ): Promise<CreatedJob>;
+}
+
+/**
+ * The webhook URL given to CompanyEnrich for a job, and its check: the token is an HMAC of the
+ * job id under a secret, compared in constant time.
+ */
+export interface WebhookTokens {
+  /** The full callback URL for `jobId`; null when no webhook base URL is configured. */
+  urlFor(jobId: string): Promise<string | null>;
+  /** True only for the token `urlFor` would have put in the URL. */
+  verify(jobId: string, token: string): Promise<boolean>;
+}
+
 /** The account-wide watcher state (incidents, API pause). */
 export interface WatcherStateStore {
   getWatcherState(): Promise<WatcherState>;

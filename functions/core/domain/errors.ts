@@ -124,3 +124,60 @@ export function isAccessProblem(kind: StatusApiErrorKind): kind is AccessProblem
     kind === StatusApiErrorKind.ApiKeyUnavailable
   );
 }
+
+/** The job is not tracked (never was, or the id is malformed): the HTTP API answers 404. */
+export class JobNotTrackedError extends WatcherError {
+  override name = 'JobNotTrackedError';
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} is not tracked`);
+  }
+}
+
+/** A submit reused an `Idempotency-Key` with a different request body: 422, nothing created. */
+export class IdempotencyConflictError extends WatcherError {
+  override name = 'IdempotencyConflictError';
+  constructor(readonly idempotencyKey: string) {
+    super('This Idempotency-Key was used with a different request body');
+  }
+}
+
+/** A submit with this `Idempotency-Key` is still being processed by another request: 409. */
+export class SubmissionInProgressError extends WatcherError {
+  override name = 'SubmissionInProgressError';
+  constructor(readonly idempotencyKey: string) {
+    super('A submission with this Idempotency-Key is still in progress; retry shortly');
+  }
+}
+
+/** How creating a bulk job at CompanyEnrich failed (`POST /companies/enrich/bulk`). */
+export const JobCreationErrorKind = {
+  /** 400 or 422: CompanyEnrich refused the request itself. */
+  Rejected: 'rejected',
+  Unauthorized: 'unauthorized',
+  PaymentRequired: 'payment_required',
+  Throttled: 'throttled',
+  ApiKeyUnavailable: 'api_key_unavailable',
+  /** 5xx, timeout, network, or an answer that is not a created job: the job may or may not exist. */
+  Unavailable: 'unavailable',
+} as const;
+
+export type JobCreationErrorKind = (typeof JobCreationErrorKind)[keyof typeof JobCreationErrorKind];
+
+/** CompanyEnrich did not create the job (or it cannot be known that it did). Never carries the API key. */
+export class JobCreationError extends WatcherError {
+  override name = 'JobCreationError';
+  constructor(
+    readonly kind: JobCreationErrorKind,
+    message: string,
+    readonly details: {
+      httpStatus?: number;
+      /** The API's own explanation (problem+json `detail` or `title`), safe to show a caller. */
+      apiDetail?: string;
+      /** From `Retry-After` on a 429, when usable. */
+      retryAfterMs?: number | null;
+    } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
