@@ -31,8 +31,9 @@ export function makeJobsApplication(deps: JobsApplicationDeps): JobsApplication 
       trackJob(deps, { jobId, label: label ?? null, ...(metadata ? { metadata } : {}) }),
     submit: (command, options) => submitJob(deps, command, options),
     get: (jobId) => getJob(deps, jobId),
-    list: (query) => deps.catalog.listPage(validListQuery(query)),
-    untrack: (jobId) => deps.catalog.untrack(validJobId(jobId), deps.clock.now().toISOString()),
+    // async: a validation error is a rejection, like every other failure.
+    list: async (query) => deps.catalog.listPage(validListQuery(query)),
+    untrack: async (jobId) => deps.catalog.untrack(validJobId(jobId), deps.clock.now().toISOString()),
   };
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The jobs and webhook applications on the watcher harness: the real adapters on moto (table,
+ * topics) and the simulator (status and create endpoints), one fake clock.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
+import { CompanyEnrichJobCreationApi } from '../../functions/core/adapters/companyenrich-job-creation-api.js';
+import { DynamoDbJobCatalog } from '../../functions/core/adapters/dynamodb/job-catalog.js';
+import {
+  DynamoDbSubmissionStore,
+  submissionKey,
+} from '../../functions/core/adapters/dynamodb/submission-store.js';
+import { HmacWebhookTokens, StaticSecret } from '../../functions/core/adapters/webhook-tokens.js';
+import type { SubmissionLookup, SubmissionRecord } from '../../functions/core/ports.js';
+import {
+  makeJobsApplication,
+  type JobsApplicationDeps,
+} from '../../functions/core/use-cases/jobs-application.js';
+import { makeWebhookApplication, type WebhookDeps } from '../../functions/core/use-cases/webhook-hint.js';
+import { documentClient } from '../../functions/core/wiring.js';
+import { randomUuid, seededRandom } from '../../local/random.js';
+import { API_KEY, MINUTE, startWatcher } from './watcher-harness.js';
+
+export const WEBHOOK_SECRET = 'whsec_test_core_applications';
+export const WEBHOOK_BASE_URL = 'https://hooks.watcher.test';
+
+/**
+ * Reads a submission by key. Stands in for the store's own lookup until the DynamoDB
+ * submission store implements `SubmissionLookup`; it reads the item the store wrote.
+ */
+function submissionLookup(watcher: Awaited<ReturnType<typeof startWatcher>>): SubmissionLookup {
+  const documents = documentClient(watcher.clients.dynamoDb);
+  return {
+    async find(idempotencyKey: string): Promise<SubmissionRecord | null> {
+      const { Item } = await documents.send(
+        new GetCommand({
+          TableName: watcher.tableName,
+          Key: submissionKey(idempotencyKey),
+          ConsistentRead: true,
+        }),
+      );
+      const state = Item?.state as unknown;
+      if (!Item || (state !== 'in_progress' && state !== 'created')) return null;
+      return {
+        idempotencyKey: Item.idempotency_key as string,
+        requestHash: Item.request_hash as string,
+        state,
+        jobId: (Item.job_id as string | null | undefined) ?? null,
+        response: (Item.response as Record<string, unknown> | null | undefined) ?? null,
+        leaseUntil: Item.lease_until as string,
+      };
+    },
+  };
+}
+
+/** A watcher with both applications; `overrides` replace ports (e.g. a failing store). */
+export async function startApplications(options: { seed?: number } = {}) {
+  const watcher = await startWatcher({ seed: options.seed ?? 21 });
+  const documents = documentClient(watcher.clients.dynamoDb);
+  const catalog = new DynamoDbJobCatalog(
+    documents,
+    watcher.tableName,
+    watcher.log,
+    watcher.deps.policy.retentionMs,
+  );
+  const submissions = new DynamoDbSubmissionStore(documents, watcher.tableName, watcher.clock);
+  const tokens = new HmacWebhookTokens(new StaticSecret(WEBHOOK_SECRET), WEBHOOK_BASE_URL);
+  const idRandom = seededRandom(options.seed ?? 21);
+  const jobsDeps: JobsApplicationDeps = {
+    jobs: watcher.store,
+    catalog,
+    submissions,
+    creation: new CompanyEnrichJobCreationApi({
+      baseUrl: watcher.simulatorUrl,
+      apiKeys: new StaticApiKey(API_KEY),
+      timeoutMs: 2_000,
+    }),
+    tokens,
+    clock: watcher.clock,
+    log: watcher.log,
+    newId: () => randomUuid(idRandom),
+    reservationMs: MINUTE,
+  };
+  const webhookDeps: WebhookDeps = {
+    ...watcher.deps,
+    tokens,
+    submissions: submissionLookup(watcher),
+    catalog,
+    hintWindowMs: MINUTE,
+  };
+  return {
+    ...watcher,
+    catalog,
+    submissions,
+    tokens,
+    jobsDeps,
+    webhookDeps,
+    jobsApp: (overrides: Partial<JobsApplicationDeps> = {}) =>
+      makeJobsApplication({ ...jobsDeps, ...overrides }),
+    webhookApp: (overrides: Partial<WebhookDeps> = {}) =>
+      makeWebhookApplication({ ...webhookDeps, ...overrides }),
+    /** POST requests the simulator received (job creations). */
+    creates: () => watcher.simulator.requests.filter((request) => request.method === 'POST').length,
+  };
+}
+
+export type Applications = Awaited<ReturnType<typeof startApplications>>;
