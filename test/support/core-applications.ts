@@ -2,14 +2,11 @@
  * The jobs and webhook applications on the watcher harness: the real adapters on moto (table,
  * topics) and the simulator (status and create endpoints), one fake clock.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichJobCreationApi } from '../../functions/core/adapters/companyenrich-job-creation-api.js';
-import { DynamoDbJobCatalog } from '../../functions/core/adapters/dynamodb/job-catalog.js';
-import {
-  DynamoDbSubmissionStore,
-  submissionKey,
-} from '../../functions/core/adapters/dynamodb/submission-store.js';
+import { submissionKey } from '../../functions/core/adapters/dynamodb/submission-store.js';
 import { HmacWebhookTokens, StaticSecret } from '../../functions/core/adapters/webhook-tokens.js';
 import type { SubmissionLookup, SubmissionRecord } from '../../functions/core/ports.js';
 import {
@@ -17,8 +14,9 @@ import {
   type JobsApplicationDeps,
 } from '../../functions/core/use-cases/jobs-application.js';
 import { makeWebhookApplication, type WebhookDeps } from '../../functions/core/use-cases/webhook-hint.js';
-import { documentClient } from '../../functions/core/wiring.js';
+import { createStores, documentClient } from '../../functions/core/wiring.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
+import { createJobsTable } from './emulators.js';
 import { API_KEY, MINUTE, startWatcher } from './watcher-harness.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_core_applications';
@@ -28,13 +26,13 @@ export const WEBHOOK_BASE_URL = 'https://hooks.watcher.test';
  * Reads a submission by key. Stands in for the store's own lookup until the DynamoDB
  * submission store implements `SubmissionLookup`; it reads the item the store wrote.
  */
-function submissionLookup(watcher: Awaited<ReturnType<typeof startWatcher>>): SubmissionLookup {
-  const documents = documentClient(watcher.clients.dynamoDb);
+function submissionLookup(client: DynamoDBClient, tableName: string): SubmissionLookup {
+  const documents = documentClient(client);
   return {
     async find(idempotencyKey: string): Promise<SubmissionRecord | null> {
       const { Item } = await documents.send(
         new GetCommand({
-          TableName: watcher.tableName,
+          TableName: tableName,
           Key: submissionKey(idempotencyKey),
           ConsistentRead: true,
         }),
@@ -53,21 +51,22 @@ function submissionLookup(watcher: Awaited<ReturnType<typeof startWatcher>>): Su
   };
 }
 
-/** A watcher with both applications; `overrides` replace ports (e.g. a failing store). */
-export async function startApplications(options: { seed?: number } = {}) {
+/**
+ * A watcher with both applications. The jobs table is moto's unless `dynamoDb` names another
+ * DynamoDB (dynalite: the only emulator whose conditional writes are atomic under concurrency).
+ */
+export async function startApplications(options: { seed?: number; dynamoDb?: DynamoDBClient } = {}) {
   const watcher = await startWatcher({ seed: options.seed ?? 21 });
-  const documents = documentClient(watcher.clients.dynamoDb);
-  const catalog = new DynamoDbJobCatalog(
-    documents,
-    watcher.tableName,
-    watcher.log,
-    watcher.deps.policy.retentionMs,
-  );
-  const submissions = new DynamoDbSubmissionStore(documents, watcher.tableName, watcher.clock);
+  const client = options.dynamoDb ?? watcher.clients.dynamoDb;
+  const tableName = options.dynamoDb ? await createJobsTable(options.dynamoDb) : watcher.tableName;
+  const { jobs, watcherState, catalog, submissions } = createStores(client, tableName, watcher.log, {
+    retentionMs: watcher.deps.policy.retentionMs,
+    clock: watcher.clock,
+  });
   const tokens = new HmacWebhookTokens(new StaticSecret(WEBHOOK_SECRET), WEBHOOK_BASE_URL);
   const idRandom = seededRandom(options.seed ?? 21);
   const jobsDeps: JobsApplicationDeps = {
-    jobs: watcher.store,
+    jobs,
     catalog,
     submissions,
     creation: new CompanyEnrichJobCreationApi({
@@ -83,13 +82,19 @@ export async function startApplications(options: { seed?: number } = {}) {
   };
   const webhookDeps: WebhookDeps = {
     ...watcher.deps,
+    jobs,
+    watcherState,
     tokens,
-    submissions: submissionLookup(watcher),
+    submissions: submissionLookup(client, tableName),
     catalog,
     hintWindowMs: MINUTE,
   };
   return {
     ...watcher,
+    store: jobs,
+    watcherState,
+    /** One poll tick on this table, at the clock's time. */
+    tick: () => watcher.tick({ jobs, watcherState }),
     catalog,
     submissions,
     tokens,
