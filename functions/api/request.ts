@@ -66,7 +66,9 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 export function assertBodyWithin(event: APIGatewayProxyEventV2, maxBytes: number): void {
   const body = event.body ?? '';
   if (event.isBase64Encoded) {
-    if (body.length > Math.ceil(maxBytes / 3) * 4) throw tooLarge(maxBytes);
+    // Four characters carry three bytes, less one per `=` of padding.
+    const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+    if (Math.floor((body.length * 3) / 4) - padding > maxBytes) throw tooLarge(maxBytes);
     return;
   }
   // A UTF-16 code unit is at least one UTF-8 byte: the cheap length check comes first.

@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { MAX_BULK_DOMAINS, MAX_BULK_ENTRIES, normaliseDomain } from '../core/domain/bulk-domains.js';
 import { JOB_ID_PATTERN } from '../core/domain/job-id.js';
 import { JobStatus } from '../core/domain/job-status.js';
 import {
@@ -16,10 +17,10 @@ import {
 import { HttpProblem, ProblemType, type InvalidParam } from './problem.js';
 import { badRequest, header } from './request.js';
 
-/** Entries a bulk body may list before duplicates are removed (twice CompanyEnrich's 10,000). */
-export const MAX_BULK_ENTRIES = 20_000;
 /** The longest hostname is 253 characters; a little slack lets the domain check name the problem. */
 const MAX_DOMAIN_ENTRY_LENGTH = 300;
+/** Problems listed in one answer; the detail counts the rest. */
+const MAX_LISTED_PROBLEMS = 50;
 /** Mirrors the track use case's rule, so a bad key is reported with its pointer. */
 const METADATA_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 const CONTROL_CHARACTER = /\p{Cc}/u;
@@ -65,6 +66,33 @@ export const trackBodySchema = z.strictObject(
   { error: 'must be a JSON object' },
 );
 
+/**
+ * Each entry through the domain's own rule (`normaliseDomain`), so a bad entry is reported with
+ * its index, and the unique count against CompanyEnrich's limit.
+ */
+function checkDomains(entries: string[], context: z.RefinementCtx): void {
+  const unique = new Set<string>();
+  let reported = 0;
+  entries.forEach((entry, index) => {
+    const result = normaliseDomain(entry);
+    if (result.ok) unique.add(result.domain);
+    else if (reported++ < MAX_LISTED_PROBLEMS) {
+      context.addIssue({ code: 'custom', path: [index], message: `is not a valid domain: ${result.reason}` });
+    }
+  });
+  if (reported > MAX_LISTED_PROBLEMS) {
+    context.addIssue({
+      code: 'custom',
+      message: `${reported} entries are not valid domains; the first ${MAX_LISTED_PROBLEMS} are listed`,
+    });
+  } else if (reported === 0 && unique.size > MAX_BULK_DOMAINS) {
+    context.addIssue({
+      code: 'custom',
+      message: `has ${unique.size} unique domains; at most ${MAX_BULK_DOMAINS} are allowed in one job`,
+    });
+  }
+}
+
 /** `POST /jobs/bulk`. */
 export const submitBodySchema = z.strictObject(
   {
@@ -77,7 +105,8 @@ export const submitBodySchema = z.strictObject(
         { error: 'is required, as an array of domain strings' },
       )
       .min(1, 'must list at least one domain')
-      .max(MAX_BULK_ENTRIES, `must list at most ${MAX_BULK_ENTRIES} entries`),
+      .max(MAX_BULK_ENTRIES, `must list at most ${MAX_BULK_ENTRIES} entries (${MAX_BULK_DOMAINS} unique)`)
+      .superRefine(checkDomains),
     label,
     metadata,
   },
@@ -132,7 +161,7 @@ export function validBody<T>(schema: z.ZodType<T>, body: unknown): T {
     type: ProblemType.ValidationFailed,
     title: 'Invalid request body',
     detail: describe(errors),
-    errors,
+    errors: errors.slice(0, MAX_LISTED_PROBLEMS),
   });
 }
 

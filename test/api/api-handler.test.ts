@@ -196,6 +196,27 @@ describe('POST /jobs/bulk', () => {
     });
   });
 
+  it('lists every invalid part of a body with a JSON pointer, and never calls the application', async () => {
+    const response = await submit({ domains: ['example.com', 'https://acme.io', 7], labels: 'x' });
+    // Domain rules apply once every entry is a string: the type errors come first.
+    expectProblem(
+      response,
+      422,
+      'validation-failed',
+      '/domains/2 must be a string; /labels is not a known field',
+    );
+    expect((response.body as { errors: unknown }).errors).toEqual([
+      { pointer: '/domains/2', detail: 'must be a string' },
+      { pointer: '/labels', detail: 'is not a known field' },
+    ]);
+    const domains = await submit({ domains: ['example.com', 'https://acme.io', 'a..b'] });
+    expect((domains.body as { errors: unknown }).errors).toEqual([
+      { pointer: '/domains/1', detail: 'is not a valid domain: a URL, not a domain (remove the scheme)' },
+      { pointer: '/domains/2', detail: 'is not a valid domain: has an empty label (consecutive dots)' },
+    ]);
+    expect(h.app.calls).toEqual([]);
+  });
+
   it.each([
     [new IdempotencyConflictError('k'), 422, 'idempotency-conflict', 'different request body', undefined],
     [new SubmissionInProgressError('k'), 409, 'submission-in-progress', 'still being processed', '5'],

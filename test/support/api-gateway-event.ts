@@ -10,6 +10,8 @@ export interface ApiRequest {
   body?: unknown;
   /** Encode the body as API Gateway does for binary media types. A Buffer is always encoded. */
   base64?: boolean;
+  /** The string body is already the (possibly broken) base64 text API Gateway would send. */
+  rawBase64?: boolean;
   headers?: Record<string, string>;
   query?: Record<string, string>;
   /** Defaults to `$default`, whose paths carry no stage prefix. */
@@ -57,6 +59,7 @@ function encodeBody(request: ApiRequest): { body?: string; isBase64Encoded: bool
   if (request.body === undefined) return { isBase64Encoded: false };
   if (Buffer.isBuffer(request.body)) return { body: request.body.toString('base64'), isBase64Encoded: true };
   const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  if (request.rawBase64) return { body: text, isBase64Encoded: true };
   if (request.base64) return { body: Buffer.from(text, 'utf8').toString('base64'), isBase64Encoded: true };
   return { body: text, isBase64Encoded: false };
 }
