@@ -55,7 +55,7 @@ export const API_ROUTES = {
   listJobs: 'GET /jobs',
   getJob: 'GET /jobs/{jobId}',
   untrackJob: 'DELETE /jobs/{jobId}',
-  webhook: 'POST /hooks/companyenrich/{jobId}/{token}',
+  webhook: 'POST /hooks/companyenrich/{submissionId}/{token}',
 } as const;
 
 export type ApiRouteKey = (typeof API_ROUTES)[keyof typeof API_ROUTES];

@@ -71,7 +71,7 @@ export type WebhookOutcome =
   /** The job already finished (or is untracked): nothing to do. */
   | 'already_final';
 
-/** `POST /hooks/companyenrich/{jobId}/{token}`: CompanyEnrich's callback, taken only as a hint. */
+/** `POST /hooks/companyenrich/{submissionId}/{token}`: CompanyEnrich's callback, taken only as a hint. */
 export interface WebhookApplication {
   hint(jobId: string, token: string, options: { signal: AbortSignal }): Promise<WebhookOutcome>;
 }

@@ -44,7 +44,7 @@ function notFound(event: APIGatewayProxyEventV2, metrics: Metrics): Result {
 }
 
 /**
- * Builds the webhook Lambda handler (`POST /hooks/companyenrich/{jobId}/{token}`). CompanyEnrich's
+ * Builds the webhook Lambda handler (`POST /hooks/companyenrich/{submissionId}/{token}`). CompanyEnrich's
  * callback body is undocumented and unsigned, so it is never read beyond its size: the call is
  * only a hint to check that one job now, through `WebhookApplication.hint`.
  */
@@ -61,17 +61,19 @@ export function makeWebhookHandler(deps: WebhookHandlerDeps) {
         });
       }
       assertBodyWithin(event, BODY_LIMITS.webhook);
-      const jobId = event.pathParameters?.jobId ?? '';
+      // The id is the watcher's submission id (a UUID): the job id does not exist yet when the
+      // callback URL is handed to CompanyEnrich.
+      const submissionId = event.pathParameters?.submissionId ?? '';
       const token = event.pathParameters?.token ?? '';
-      if (!JOB_ID_PATTERN.test(jobId) || !TOKEN.test(token)) return notFound(event, deps.metrics);
+      if (!JOB_ID_PATTERN.test(submissionId) || !TOKEN.test(token)) return notFound(event, deps.metrics);
       const signal = AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS));
-      const outcome = await deps.webhooks.hint(jobId.toLowerCase(), token, { signal });
+      const outcome = await deps.webhooks.hint(submissionId.toLowerCase(), token, { signal });
       if (outcome === 'not_found') return notFound(event, deps.metrics);
       count(
         deps.metrics,
         outcome === 'checked' ? WebhookMetric.WebhookChecks : WebhookMetric.WebhookHintsSkipped,
       );
-      deps.logger.info('Webhook hint handled', { job_id: jobId.toLowerCase(), outcome });
+      deps.logger.info('Webhook hint handled', { submission_id: submissionId.toLowerCase(), outcome });
       return jsonResponse(202, { accepted: true });
     } catch (error) {
       // Whatever the application says about the job, the caller learns no more than "not found".

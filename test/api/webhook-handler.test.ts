@@ -51,7 +51,7 @@ function harness(answer: (jobId: string, token: string) => WebhookOutcome | Erro
   return { webhooks, call };
 }
 
-describe('POST /hooks/companyenrich/{jobId}/{token}', () => {
+describe('POST /hooks/companyenrich/{submissionId}/{token}', () => {
   it.each<WebhookOutcome>(['checked', 'recently_checked', 'already_final'])(
     'answers 202 {accepted: true} when the hint was %s',
     async (outcome) => {

@@ -3,53 +3,21 @@
  * topics) and the simulator (status and create endpoints), one fake clock.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichJobCreationApi } from '../../functions/core/adapters/companyenrich-job-creation-api.js';
-import { submissionKey } from '../../functions/core/adapters/dynamodb/submission-store.js';
 import { HmacWebhookTokens, StaticSecret } from '../../functions/core/adapters/webhook-tokens.js';
-import type { SubmissionLookup, SubmissionRecord } from '../../functions/core/ports.js';
 import {
   makeJobsApplication,
   type JobsApplicationDeps,
 } from '../../functions/core/use-cases/jobs-application.js';
 import { makeWebhookApplication, type WebhookDeps } from '../../functions/core/use-cases/webhook-hint.js';
-import { createStores, documentClient } from '../../functions/core/wiring.js';
+import { createStores } from '../../functions/core/wiring.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
 import { createJobsTable } from './emulators.js';
 import { API_KEY, MINUTE, startWatcher } from './watcher-harness.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_core_applications';
 export const WEBHOOK_BASE_URL = 'https://hooks.watcher.test';
-
-/**
- * Reads a submission by key. Stands in for the store's own lookup until the DynamoDB
- * submission store implements `SubmissionLookup`; it reads the item the store wrote.
- */
-function submissionLookup(client: DynamoDBClient, tableName: string): SubmissionLookup {
-  const documents = documentClient(client);
-  return {
-    async find(idempotencyKey: string): Promise<SubmissionRecord | null> {
-      const { Item } = await documents.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: submissionKey(idempotencyKey),
-          ConsistentRead: true,
-        }),
-      );
-      const state = Item?.state as unknown;
-      if (!Item || (state !== 'in_progress' && state !== 'created')) return null;
-      return {
-        idempotencyKey: Item.idempotency_key as string,
-        requestHash: Item.request_hash as string,
-        state,
-        jobId: (Item.job_id as string | null | undefined) ?? null,
-        response: (Item.response as Record<string, unknown> | null | undefined) ?? null,
-        leaseUntil: Item.lease_until as string,
-      };
-    },
-  };
-}
 
 /**
  * A watcher with both applications. The jobs table is moto's unless `dynamoDb` names another
@@ -85,7 +53,7 @@ export async function startApplications(options: { seed?: number; dynamoDb?: Dyn
     jobs,
     watcherState,
     tokens,
-    submissions: submissionLookup(client, tableName),
+    submissions,
     catalog,
     hintWindowMs: MINUTE,
   };

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { z } from 'zod';
 import { JOBS_TABLE } from '../../../contract.js';
 import { ConcurrentUpdateError } from '../../domain/errors.js';
-import type { Clock, SubmissionRecord, SubmissionStore } from '../../ports.js';
+import type { Clock, SubmissionLookup, SubmissionRecord, SubmissionStore } from '../../ports.js';
 import { decodeItem, nullableText } from './item-codec.js';
 import { ItemEntity, SUBMISSION_KEY_PREFIX, type Item } from './table.js';
 import { CONDITIONS, isConditionFailure } from './update-builder.js';
@@ -68,7 +68,7 @@ const STATE_VALUES = {
  * day after its last write. Single-item conditional writes only, so it runs on AWS, moto and
  * dynalite alike; the role needs no DeleteItem (releasing is an update).
  */
-export class DynamoDbSubmissionStore implements SubmissionStore {
+export class DynamoDbSubmissionStore implements SubmissionStore, SubmissionLookup {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -163,6 +163,12 @@ export class DynamoDbSubmissionStore implements SubmissionStore {
       // Nothing in progress to give up (never reserved, expired, released or created): nothing to do.
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  async find(idempotencyKey: string): Promise<SubmissionRecord | null> {
+    const existing = await this.read(idempotencyKey);
+    if (!existing || existing.state === SubmissionState.Released) return null;
+    return toRecord({ ...existing, state: existing.state });
   }
 
   private async read(idempotencyKey: string): Promise<StoredSubmission | null> {
