@@ -233,6 +233,10 @@ export class EnrichJobWatchStack extends Stack {
         'The public callback route CompanyEnrich calls; the API function fills in the job id and its token',
       value: this.api.webhookUrlPattern,
     });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description: 'The key of the webhook tokens, generated at creation; rotate it by hand (docs/DEPLOY.md)',
+      value: this.webhookSecret.secret.secretArn,
+    });
     new CfnOutput(this, 'SetApiKeyCommand', {
       description:
         'Run once after the first deploy (and after rotating the key), then paste the CompanyEnrich API key',

@@ -1133,9 +1133,12 @@ describe('HTTP API operations and outputs', () => {
     ]);
   });
 
-  it('outputs the API URL and the webhook route pattern', () => {
+  it('outputs the API URL, the webhook route pattern and the webhook secret to rotate', () => {
     const id = ids(template);
     template.hasOutput('ApiUrl', { Value: getAtt(id.httpApi, 'ApiEndpoint') });
+    template.hasOutput('WebhookSecretArn', {
+      Value: { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+    });
     expect(cfnText(template.findOutputs('WebhookRoutePattern').WebhookRoutePattern?.Value)).toBe(
       `\${${id.httpApi}.ApiEndpoint}/hooks/companyenrich/{jobId}/{token}`,
     );
