@@ -26,12 +26,6 @@ export const JOB_STORE_INDEXES = {
 } as const;
 export type JobStoreIndex = keyof typeof JOB_STORE_INDEXES;
 
-/**
- * What the listing indexes carry besides their keys (and `pk`): a page of `JobSummary` is read
- * from the index alone. Only attributes a check never changes, so a check writes to neither index.
- */
-export const LISTING_INDEX_ATTRIBUTES = ['job_id', 'label', 'untracked_at'] as const;
-
 /** Which of the table's calls a function may make. */
 export interface JobAccess {
   /** Item actions on the table. */
@@ -113,8 +107,9 @@ export class JobStore extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        // What a page of `GET /jobs` shows, so it is read from the index alone (contract.ts).
         projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...LISTING_INDEX_ATTRIBUTES],
+        nonKeyAttributes: [...index.nonKeyAttributes],
       });
     }
   }
