@@ -230,7 +230,7 @@ export class EnrichJobWatchStack extends Stack {
     });
     new CfnOutput(this, 'WebhookRoutePattern', {
       description:
-        'The public callback route CompanyEnrich calls; the API function fills in the job id and its token',
+        'The public callback route CompanyEnrich calls; the API function fills in the id it watches and its token',
       value: this.api.webhookUrlPattern,
     });
     new CfnOutput(this, 'WebhookSecretArn', {

@@ -18,10 +18,11 @@ export interface WebhookSecretProps {
 }
 
 /**
- * The key of the webhook tokens (HMAC-SHA256 of the job id), in Secrets Manager: a random string
- * Secrets Manager generates when the stack is created, so it is never in the template, the
- * cloud assembly or anyone's shell. Only the API function (which puts tokens in the callback
- * URLs it gives CompanyEnrich) and the webhook function (which checks them) may read it.
+ * The key of the webhook tokens (HMAC-SHA256 of the id in each callback URL), in Secrets
+ * Manager: a random string Secrets Manager generates when the stack is created, so it is never
+ * in the template, the cloud assembly or anyone's shell. Only the API function (which puts
+ * tokens in the callback URLs it gives CompanyEnrich) and the webhook function (which checks
+ * them) may read it.
  */
 export class WebhookSecret extends Construct {
   readonly secret: Secret;
@@ -29,7 +30,7 @@ export class WebhookSecret extends Construct {
   constructor(scope: Construct, id: string, props: WebhookSecretProps = {}) {
     super(scope, id);
     this.secret = new Secret(this, 'Secret', {
-      description: 'enrich-job-watch: key of the webhook tokens (HMAC-SHA256 of the job id)',
+      description: 'enrich-job-watch: key of the webhook tokens (HMAC-SHA256 of the id in each callback URL)',
       generateSecretString: {
         passwordLength: WEBHOOK_SECRET_LENGTH,
         excludePunctuation: true,

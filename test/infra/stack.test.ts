@@ -1059,7 +1059,8 @@ describe('webhook secret', () => {
     for (const stackTemplate of [template, configured, importedByArn]) {
       const secret = only(stackTemplate, 'AWS::SecretsManager::Secret', 'WebhookSecret').resource;
       expect(secret.Properties).toEqual({
-        Description: 'enrich-job-watch: key of the webhook tokens (HMAC-SHA256 of the job id)',
+        Description:
+          'enrich-job-watch: key of the webhook tokens (HMAC-SHA256 of the id in each callback URL)',
         GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
       });
     }
