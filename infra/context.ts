@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { LOG_LEVELS } from './constructs/function-defaults.js';
+import { MAX_THROTTLE } from './constructs/jobs-http-api.js';
 import { MAX_JOB_RETENTION_DAYS } from './constructs/job-store.js';
 import type { EnrichJobWatchStackProps } from './enrich-job-watch-stack.js';
 import { parseOrThrow } from './schema-issues.js';
@@ -78,6 +79,8 @@ const contextKeys = z
     apiKeySecretArn: text,
     apiKeySecretKmsKeyArn: text,
     heartbeatMinutes: duration(2, 1440, 'minutes'),
+    apiRateLimit: wholeNumber(1, MAX_THROTTLE.rateLimit, 'requests per second'),
+    apiBurstLimit: wholeNumber(1, MAX_THROTTLE.burstLimit, 'requests'),
     exportPrefix: text.pipe(
       z.string().regex(EXPORT_PREFIX, 'must be letters, digits, colons and hyphens (an export name prefix)'),
     ),
@@ -133,6 +136,8 @@ const contextSchema = contextKeys
       operatorEmails: values.operatorEmails,
       apiKeySecret: existingSecret(values),
       heartbeatWindow: values.heartbeatMinutes,
+      apiRateLimit: values.apiRateLimit,
+      apiBurstLimit: values.apiBurstLimit,
       exportPrefix: values.exportPrefix,
     } satisfies EnrichJobWatchStackProps,
   }));

@@ -1,12 +1,15 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ENVIRONMENT } from '../functions/contract.js';
 import { ApiKeySecret, type ExistingApiKeySecret } from './constructs/api-key-secret.js';
 import type { LogLevel } from './constructs/function-defaults.js';
-import { JobStore } from './constructs/job-store.js';
+import { JOB_ACCESS, JobStore } from './constructs/job-store.js';
+import { DEFAULT_API_THROTTLE, JobsHttpApi, type RouteThrottle } from './constructs/jobs-http-api.js';
 import { Notifications } from './constructs/notifications.js';
 import { Operations } from './constructs/operations.js';
 import { ScheduledPoller } from './constructs/scheduled-poller.js';
+import { WebhookSecret } from './constructs/webhook-secret.js';
 import type { NotificationSubscription } from './subscriptions.js';
 import { DEFAULT_METRICS_IDENTITY, type MetricsIdentity } from './telemetry.js';
 
@@ -38,9 +41,9 @@ export interface EnrichJobWatchStackProps extends StackProps {
    * @default 1
    */
   readonly reservedConcurrency?: number | 'none';
-  /** How long the poll function's logs are kept. @default RetentionDays.ONE_MONTH */
+  /** How long the functions' logs and the API access logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** POWERTOOLS_LOG_LEVEL of the poll function. @default 'INFO' */
+  /** POWERTOOLS_LOG_LEVEL of the functions. @default 'INFO' */
   readonly logLevel?: LogLevel;
   /**
    * POWERTOOLS_SERVICE_NAME: the `service` dimension of the custom metrics, which the alarms and
@@ -60,6 +63,14 @@ export interface EnrichJobWatchStackProps extends StackProps {
    * @default the longer of 10 minutes and three poll intervals
    */
   readonly heartbeatWindow?: Duration;
+  /**
+   * Steady-state requests per second each HTTP API route accepts (the stage's default route
+   * throttling; over it, callers get 429). The webhook route has its own, lower limit.
+   * @default 20
+   */
+  readonly apiRateLimit?: number;
+  /** Requests each HTTP API route accepts at once above the steady rate. @default 40 */
+  readonly apiBurstLimit?: number;
   /**
    * Prefix of the CloudFormation export names (`<prefix>-EventsTopicArn`, ...).
    * @default the stack name
@@ -83,12 +94,15 @@ export class EnrichJobWatchStack extends Stack {
   readonly notifications: Notifications;
   readonly apiKey: ApiKeySecret;
   readonly poller: ScheduledPoller;
+  readonly webhookSecret: WebhookSecret;
+  readonly api: JobsHttpApi;
   readonly operations: Operations;
   readonly metricsIdentity: MetricsIdentity;
 
   constructor(scope: Construct, id: string, props: EnrichJobWatchStackProps = {}) {
     super(scope, id, {
-      description: 'enrich-job-watch: polls CompanyEnrich bulk jobs and notifies through SNS',
+      description:
+        'enrich-job-watch: watches CompanyEnrich bulk jobs (schedule, HTTP API, webhook) and notifies through SNS',
       ...props,
     });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -117,15 +131,27 @@ export class EnrichJobWatchStack extends Stack {
     });
 
     const poll = this.poller.function;
-    this.jobStore.grantJobAccess(poll);
+    this.jobStore.grantJobAccess(poll, JOB_ACCESS.poll);
     this.notifications.grantPublish(poll);
     this.apiKey.grantRead(poll);
+
+    this.webhookSecret = new WebhookSecret(this, 'WebhookSecret', { removalPolicy });
+    this.api = new JobsHttpApi(this, 'Api', {
+      throttle: apiThrottle(props),
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      metricsIdentity: this.metricsIdentity,
+    });
+    this.grantApiFunctions();
 
     this.operations = new Operations(this, 'Operations', {
       pollFunction: poll,
       pollTimeout: this.poller.timeout,
       pollInterval: this.poller.interval,
       deadLetterQueue: this.poller.deadLetterQueue,
+      httpApi: this.api.httpApi,
+      webhookFunction: this.api.webhookFunction,
       operatorTopic: this.notifications.operatorTopic,
       metricsIdentity: this.metricsIdentity,
       heartbeatWindow: props.heartbeatWindow,
@@ -133,6 +159,28 @@ export class EnrichJobWatchStack extends Stack {
 
     this.exportTopicArns(props.exportPrefix ?? this.stackName);
     this.addOperatorOutputs();
+  }
+
+  /**
+   * The API function tracks, submits (with the API key, and a callback URL whose token needs the
+   * webhook secret), reads and lists jobs; it publishes nothing. The webhook function checks
+   * one job (API key, webhook secret to verify the token) and delivers the notification it may
+   * owe, scheduling the next check on the poller's interval.
+   */
+  private grantApiFunctions(): void {
+    const { apiFunction, webhookFunction } = this.api;
+    this.jobStore.grantJobAccess(apiFunction, JOB_ACCESS.api);
+    this.apiKey.grantRead(apiFunction);
+    this.webhookSecret.grantRead(apiFunction);
+
+    this.jobStore.grantJobAccess(webhookFunction, JOB_ACCESS.webhook);
+    this.apiKey.grantRead(webhookFunction);
+    this.webhookSecret.grantRead(webhookFunction);
+    this.notifications.grantPublish(webhookFunction);
+    webhookFunction.addEnvironment(
+      ENVIRONMENT.pollIntervalSeconds,
+      String(this.poller.interval.toSeconds({ integral: false })),
+    );
   }
 
   /** The topic ARNs as CloudFormation exports, for stacks that subscribe queues or functions. */
@@ -176,12 +224,33 @@ export class EnrichJobWatchStack extends Stack {
       description: 'CloudWatch dashboard: ticks, checks, notifications, API errors, jobs by status',
       value: this.operations.dashboardUrl,
     });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'The HTTP API: sign requests to the /jobs routes with SigV4 (execute-api:Invoke)',
+      value: this.api.endpoint,
+    });
+    new CfnOutput(this, 'WebhookRoutePattern', {
+      description:
+        'The public callback route CompanyEnrich calls; the API function fills in the id it watches and its token',
+      value: this.api.webhookUrlPattern,
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description: 'The key of the webhook tokens, generated at creation; rotate it by hand (docs/DEPLOY.md)',
+      value: this.webhookSecret.secret.secretArn,
+    });
     new CfnOutput(this, 'SetApiKeyCommand', {
       description:
         'Run once after the first deploy (and after rotating the key), then paste the CompanyEnrich API key',
       value: this.apiKey.putValueCommand,
     });
   }
+}
+
+/** The stack's rate and burst over the construct's defaults. */
+function apiThrottle(props: EnrichJobWatchStackProps): RouteThrottle {
+  return {
+    rateLimit: props.apiRateLimit ?? DEFAULT_API_THROTTLE.rateLimit,
+    burstLimit: props.apiBurstLimit ?? DEFAULT_API_THROTTLE.burstLimit,
+  };
 }
 
 /** The default metrics identity with the stack's own service name, checked. */

@@ -1,10 +1,10 @@
 import { ArnFormat, Aws, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type CfnSecret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/contract.js';
+import { grantSecretValue } from './secret-grant.js';
 
 /** Where the key lives when the stack does not create the secret. */
 export type ExistingApiKeySecret =
@@ -83,25 +83,16 @@ export class ApiKeySecret extends Construct {
   }
 
   /**
-   * Sets COMPANYENRICH_API_KEY_SECRET_ARN on `fn` and lets it read this secret's value
-   * (GetSecretValue only: Powertools' SecretsProvider makes no other call), plus kms:Decrypt
-   * through Secrets Manager when the secret has its own key.
+   * Sets COMPANYENRICH_API_KEY_SECRET_ARN on `fn` and lets it read this secret's value (and
+   * decrypt it through Secrets Manager when the secret has its own key): {@link grantSecretValue}.
    */
   grantRead(fn: LambdaFunction): void {
-    fn.addEnvironment(ENVIRONMENT.apiKeySecretArn, this.secretId);
-    fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.policyArn] }),
-    );
-    const key = this.secret.encryptionKey;
-    if (key !== undefined) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
-        }),
-      );
-    }
+    grantSecretValue(fn, {
+      variable: ENVIRONMENT.apiKeySecretArn,
+      secretId: this.secretId,
+      policyArn: this.policyArn,
+      encryptionKey: this.secret.encryptionKey,
+    });
   }
 
   /** An empty secret the stack owns; the operator stores the key in it after the first deploy. */

@@ -6,12 +6,46 @@ import { Construct } from 'constructs';
 import { ENVIRONMENT, JOBS_TABLE } from '../../functions/contract.js';
 
 /**
- * The item calls `DynamoDbJobStore` makes on the table. The CLI's `list` (a Scan) runs with the
- * operator's credentials, never the function's. No deletes, batches, transactions or streams.
+ * The item calls the DynamoDB stores make on the table. The CLI's `list` runs with the operator's
+ * credentials, never a function's. No deletes, batches, transactions or streams.
  */
-export const JOB_STORE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-/** `dueJobs`: one paged Query on the sparse due index, and on nothing else. */
-export const JOB_STORE_INDEX_ACTIONS = ['dynamodb:Query'];
+export const JOB_STORE_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+export type JobStoreItemAction = (typeof JOB_STORE_ITEM_ACTIONS)[number];
+/** The one call on an index: a paged Query. */
+export const JOB_STORE_INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
+/** The table's indexes by role: the poller's due index and the two listing indexes of `GET /jobs`. */
+export const JOB_STORE_INDEXES = {
+  due: JOBS_TABLE.dueIndex,
+  list: JOBS_TABLE.listIndex,
+  status: JOBS_TABLE.statusIndex,
+} as const;
+export type JobStoreIndex = keyof typeof JOB_STORE_INDEXES;
+
+/** Which of the table's calls a function may make. */
+export interface JobAccess {
+  /** Item actions on the table. */
+  readonly itemActions: readonly JobStoreItemAction[];
+  /** Indexes it may Query (an empty list: none). */
+  readonly queryIndexes: readonly JobStoreIndex[];
+}
+
+/** Each function's calls, and nothing more. */
+export const JOB_ACCESS = {
+  /** Reads and writes the watcher state (PutItem with a version condition) and the due jobs it checks. */
+  poll: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: ['due'] },
+  /** Tracks (PutItem), reads, untracks and records submissions; lists through the two listing indexes. */
+  api: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: ['list', 'status'] },
+  /**
+   * Reads one job, claims its hint check and records the check; its one check may open or close
+   * an API incident, which saves the watcher state (PutItem with a version condition). Never lists.
+   */
+  webhook: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: [] },
+} as const satisfies Record<string, JobAccess>;
 
 /** The longest JOB_RETENTION_DAYS the function accepts (functions/core/config.ts). */
 export const MAX_JOB_RETENTION_DAYS = 36_500;
@@ -39,8 +73,8 @@ export interface JobStoreProps {
 
 /**
  * The tracked-jobs table, built from the adapter's {@link JOBS_TABLE} shape: on-demand,
- * encrypted with the AWS managed key, point-in-time recovery, TTL on `expires_at`, and the
- * sparse `by-next-check` index the poller queries.
+ * encrypted with the AWS managed key, point-in-time recovery, TTL on `expires_at`, the sparse
+ * `by-next-check` index the poller queries, and the two listing indexes of `GET /jobs`.
  */
 export class JobStore extends Construct {
   readonly table: Table;
@@ -71,25 +105,40 @@ export class JobStore extends Construct {
       sortKey: { name: JOBS_TABLE.dueIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    for (const index of [JOBS_TABLE.listIndex, JOBS_TABLE.statusIndex]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        // What a page of `GET /jobs` shows, so it is read from the index alone (contract.ts).
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.nonKeyAttributes],
+      });
+    }
   }
 
-  /** The ARN of the due index, and the only index ARN any grant names (not `/index/*`). */
-  get dueIndexArn(): string {
-    return `${this.table.tableArn}/index/${JOBS_TABLE.dueIndex.name}`;
+  /** The ARN of one index: grants name each index they need, never `/index/*`. */
+  indexArn(index: JobStoreIndex): string {
+    return `${this.table.tableArn}/index/${JOB_STORE_INDEXES[index].name}`;
   }
 
   /**
-   * Sets JOBS_TABLE_NAME and JOB_RETENTION_DAYS on `fn` and lets it make the job store's calls:
-   * item reads and writes on the table, Query on the due index.
+   * Sets JOBS_TABLE_NAME and JOB_RETENTION_DAYS on `fn` and lets it make exactly the calls of
+   * `access` (one of {@link JOB_ACCESS}): its item actions on the table, Query on its indexes.
    */
-  grantJobAccess(fn: LambdaFunction): void {
+  grantJobAccess(fn: LambdaFunction, access: JobAccess = JOB_ACCESS.poll): void {
     fn.addEnvironment(ENVIRONMENT.jobsTableName, this.table.tableName);
     fn.addEnvironment(ENVIRONMENT.jobRetentionDays, String(this.retentionDays));
     fn.addToRolePolicy(
-      new PolicyStatement({ actions: JOB_STORE_ITEM_ACTIONS, resources: [this.table.tableArn] }),
+      new PolicyStatement({ actions: [...access.itemActions], resources: [this.table.tableArn] }),
     );
-    fn.addToRolePolicy(
-      new PolicyStatement({ actions: JOB_STORE_INDEX_ACTIONS, resources: [this.dueIndexArn] }),
-    );
+    if (access.queryIndexes.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...JOB_STORE_INDEX_ACTIONS],
+          resources: access.queryIndexes.map((index) => this.indexArn(index)),
+        }),
+      );
+    }
   }
 }

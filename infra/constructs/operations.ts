@@ -8,6 +8,7 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -23,12 +24,14 @@ import { tickMetric, type MetricsIdentity } from '../telemetry.js';
 import {
   ALARM_PERIOD,
   apiAccessAlarm,
+  apiServerErrorsAlarm,
   deadLettersAlarm,
   heartbeatAlarm,
   heartbeatWindowMinutes,
   pollDurationAlarm,
   pollErrorsAlarm,
   pollThrottlesAlarm,
+  webhookErrorsAlarm,
   type AlarmDefinition,
 } from './operator-alarms.js';
 
@@ -41,6 +44,10 @@ export interface OperationsProps {
   readonly pollInterval: Duration;
   /** The schedule's dead-letter queue. */
   readonly deadLetterQueue: IQueue;
+  /** The HTTP API: its 5xx answers are alarmed, its traffic graphed. */
+  readonly httpApi: IHttpApi;
+  /** The webhook function: its errors are alarmed. */
+  readonly webhookFunction: IFunction;
   /** Where alarm and OK notifications go. */
   readonly operatorTopic: ITopic;
   /** Namespace and service the poll function's custom metrics are emitted under. */
@@ -55,7 +62,7 @@ export interface OperationsProps {
 
 /**
  * The alarms an operator needs (each with its alarm and OK actions on the operator topic) and a
- * dashboard of the poller's custom and Lambda metrics.
+ * dashboard of the poller's custom and Lambda metrics and of the HTTP API's traffic.
  */
 export class Operations extends Construct {
   readonly alarms: {
@@ -65,6 +72,8 @@ export class Operations extends Construct {
     readonly deadLetters: Alarm;
     readonly apiAccess: Alarm;
     readonly heartbeat: Alarm;
+    readonly apiServerErrors: Alarm;
+    readonly webhookErrors: Alarm;
   };
   readonly dashboard: Dashboard;
   /** Minutes without a completed tick before the heartbeat alarm fires. */
@@ -84,6 +93,8 @@ export class Operations extends Construct {
       deadLetters: alarm(deadLettersAlarm(props.deadLetterQueue)),
       apiAccess: alarm(apiAccessAlarm(identity)),
       heartbeat: alarm(heartbeatAlarm(identity, this.heartbeatMinutes)),
+      apiServerErrors: alarm(apiServerErrorsAlarm(props.httpApi)),
+      webhookErrors: alarm(webhookErrorsAlarm(props.webhookFunction)),
     };
     this.dashboard = this.createDashboard(props);
   }
@@ -127,6 +138,7 @@ export class Operations extends Construct {
     dashboard.addWidgets(graphs.ticks, graphs.checks);
     dashboard.addWidgets(graphs.notifications, graphs.apiErrors);
     dashboard.addWidgets(graphs.jobsByStatus, pollFunctionGraph(props));
+    dashboard.addWidgets(...httpApiGraphs(props.httpApi));
     return dashboard;
   }
 }
@@ -201,4 +213,29 @@ function pollFunctionGraph({ pollFunction: fn, deadLetterQueue, pollTimeout }: O
     rightAnnotations: [{ value: pollTimeout.toMilliseconds(), label: 'timeout' }],
     ...WIDE,
   });
+}
+
+/** The HTTP API's requests by outcome, and how long they take. */
+function httpApiGraphs(api: IHttpApi): [GraphWidget, GraphWidget] {
+  const sum = { period: ALARM_PERIOD, statistic: 'Sum' } as const;
+  return [
+    new GraphWidget({
+      title: 'HTTP API requests',
+      left: [
+        api.metricCount({ ...sum, label: 'requests' }),
+        api.metricClientError({ ...sum, label: '4xx' }),
+        api.metricServerError({ ...sum, label: '5xx' }),
+      ],
+      ...WIDE,
+    }),
+    new GraphWidget({
+      title: 'HTTP API latency (ms)',
+      left: [
+        api.metricLatency({ period: ALARM_PERIOD, statistic: 'p50', label: 'latency p50' }),
+        api.metricLatency({ period: ALARM_PERIOD, statistic: 'p99', label: 'latency p99' }),
+        api.metricIntegrationLatency({ period: ALARM_PERIOD, statistic: 'p99', label: 'integration p99' }),
+      ],
+      ...WIDE,
+    }),
+  ];
 }

@@ -5,6 +5,7 @@ import {
   TreatMissingData,
   type AlarmProps,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ACCESS_ERROR_KINDS, TickMetric } from '../../functions/contract.js';
@@ -71,6 +72,32 @@ export function pollErrorsAlarm(fn: IFunction): AlarmDefinition {
     id: 'PollErrors',
     description:
       'Poll ticks failed (Lambda Errors >= 1 in 2 of the last 3 five-minute periods): a crash, an invalid configuration or an internal error. Read the function log group and the X-Ray traces.',
+    metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/** HTTP API answers of 500 and above: API Gateway's (integration failures) and the functions' own. */
+export function apiServerErrorsAlarm(api: IHttpApi): AlarmDefinition {
+  return {
+    id: 'ApiServerErrors',
+    description:
+      'The HTTP API answered 5xx (5xx >= 1 in 2 of the last 3 five-minute periods): the API or webhook function crashed, timed out or was throttled, or a server fault reached a caller. Find the requests in the API access log group (status, routeKey, integrationError), then the function log groups by requestId.',
+    metric: api.metricServerError({ period: ALARM_PERIOD, statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/** Webhook invocations that crashed (Lambda Errors): callbacks then fall back to polling. */
+export function webhookErrorsAlarm(fn: IFunction): AlarmDefinition {
+  return {
+    id: 'WebhookErrors',
+    description:
+      'The webhook function failed (Lambda Errors >= 1 in 2 of the last 3 five-minute periods): CompanyEnrich callbacks are not turned into checks, so finished jobs are only noticed by polling, minutes later. Read the webhook function log group and its X-Ray traces (the secret unreadable, the table or the API failing).',
     metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
     threshold: 1,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,10 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ApiKeySecret } from '../../infra/constructs/api-key-secret.js';
 import { JobStore } from '../../infra/constructs/job-store.js';
+import { JobsHttpApi } from '../../infra/constructs/jobs-http-api.js';
 import { Notifications } from '../../infra/constructs/notifications.js';
 import { Operations } from '../../infra/constructs/operations.js';
 import { ScheduledPoller } from '../../infra/constructs/scheduled-poller.js';
@@ -121,6 +123,25 @@ describe('construct settings', () => {
     expect(() => new ScheduledPoller(stack(), 'Poller', props)).toThrow(message);
   });
 
+  it.each([
+    [
+      { throttle: { rateLimit: 0, burstLimit: 10 } },
+      /throttle\.rateLimit must be a whole number from 1 to 10000 \(got 0\)/,
+    ],
+    [
+      { throttle: { rateLimit: 10, burstLimit: 5001 } },
+      /throttle\.burstLimit must be a whole number from 1 to 5000 \(got 5001\)/,
+    ],
+    [{ throttle: { rateLimit: 2.5, burstLimit: 10 } }, /throttle\.rateLimit must be a whole number/],
+    // The webhook route's limit may only be tighter than every route's.
+    [
+      { throttle: { rateLimit: 20, burstLimit: 40 }, webhookThrottle: { rateLimit: 30, burstLimit: 10 } },
+      /webhookThrottle\.rateLimit must be a whole number from 1 to 20 \(got 30\)/,
+    ],
+  ])('JobsHttpApi refuses %j', (props, message) => {
+    expect(() => new JobsHttpApi(stack(), 'Api', props)).toThrow(message);
+  });
+
   it('JobStore refuses a retention that is not whole days', () => {
     expect(() => new JobStore(stack(), 'JobStore', { jobRetention: Duration.hours(36) })).toThrow(
       /jobRetention must be whole days from 0 to 36500 \(got 1 day 12 hours\)/,
@@ -152,6 +173,12 @@ describe('construct settings', () => {
       ),
       pollTimeout: Duration.seconds(50),
       deadLetterQueue: Queue.fromQueueArn(scope, 'Dlq', 'arn:aws:sqs:us-east-1:123456789012:dlq'),
+      httpApi: HttpApi.fromHttpApiAttributes(scope, 'Api', { httpApiId: 'a1b2c3d4e5' }),
+      webhookFunction: LambdaFunction.fromFunctionArn(
+        scope,
+        'Webhook',
+        'arn:aws:lambda:us-east-1:123456789012:function:webhook',
+      ),
       operatorTopic: Topic.fromTopicArn(scope, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops'),
       metricsIdentity: DEFAULT_METRICS_IDENTITY,
     };

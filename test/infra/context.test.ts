@@ -32,6 +32,8 @@ describe('settingsFromContext', () => {
       apiKeySecretName: 'companyenrich/api-key',
       apiKeySecretKmsKeyArn: SECRET_KEY_ARN,
       heartbeatMinutes: '20',
+      apiRateLimit: '50',
+      apiBurstLimit: '100',
       exportPrefix: 'ejw-dev',
     });
     expect(stackName).toBe('EnrichJobWatch-dev');
@@ -49,6 +51,8 @@ describe('settingsFromContext', () => {
       ],
       operatorEmails: ['oncall@example.com', 'lead@example.com'],
       apiKeySecret: { secretName: 'companyenrich/api-key', encryptionKeyArn: SECRET_KEY_ARN },
+      apiRateLimit: 50,
+      apiBurstLimit: 100,
       exportPrefix: 'ejw-dev',
     });
     expect(stackProps.jobRetention?.toDays()).toBe(30);
@@ -67,8 +71,12 @@ describe('settingsFromContext', () => {
       subscriptions: [{ sms: '+447700900123' }],
       operatorEmails: ['oncall@example.com'],
       apiKeySecretArn: SECRET_ARN,
+      apiRateLimit: 5,
+      apiBurstLimit: 5000,
     });
     expect(stackProps).toMatchObject({
+      apiRateLimit: 5,
+      apiBurstLimit: 5000,
       deletionProtection: true,
       reservedConcurrency: 3,
       logRetention: RetentionDays.ONE_WEEK,
@@ -136,8 +144,10 @@ describe('settingsFromContext', () => {
   it('documents a key for every setting it reads', () => {
     expect(Object.keys(CONTEXT_KEYS).sort()).toEqual(
       [
+        'apiBurstLimit',
         'apiKeySecretArn',
         'apiKeySecretKmsKeyArn',
+        'apiRateLimit',
         'apiKeySecretName',
         'deletionProtection',
         'exportPrefix',
@@ -177,6 +187,19 @@ describe('settingsFromContext', () => {
     ],
     [{ deletionProtection: 'yes' }, /deletionProtection must be true or false \(got "yes"\)/],
     [{ heartbeatMinutes: 1 }, /heartbeatMinutes must be a whole number of minutes from 2 to 1440/],
+    [
+      { apiRateLimit: '0' },
+      /context apiRateLimit must be a whole number of requests per second from 1 to 10000 \(got "0"\)/,
+    ],
+    [{ apiRateLimit: 2.5 }, /apiRateLimit must be a whole number of requests per second from 1 to 10000/],
+    [
+      { apiBurstLimit: 5001 },
+      /context apiBurstLimit must be a whole number of requests from 1 to 5000 \(got 5001\)/,
+    ],
+    [
+      { apiBurstLimit: 'lots' },
+      /apiBurstLimit must be a whole number of requests from 1 to 5000 \(got "lots"\)/,
+    ],
     [{ exportPrefix: 'my stack' }, /exportPrefix must be letters, digits, colons and hyphens/],
     [{ subscriptions: '[{"sms":' }, /context subscriptions is not valid JSON/],
     [{ stackName: { name: 'x' } }, /context stackName must be a string or a number \(got \{"name":"x"\}\)/],

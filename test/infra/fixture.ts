@@ -42,6 +42,9 @@ export const CONFIGURED: EnrichJobWatchStackProps = {
   operatorEmails: ['oncall@example.com'],
   apiKeySecret: { secretName: 'companyenrich/api-key', encryptionKeyArn: SECRET_KEY_ARN },
   heartbeatWindow: Duration.minutes(20),
+  // Below the webhook route's own default (5/10): that one is capped at these.
+  apiRateLimit: 3,
+  apiBurstLimit: 6,
   exportPrefix: 'ejw-dev',
 };
 

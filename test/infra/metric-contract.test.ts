@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -178,6 +179,12 @@ beforeAll(() => {
     pollTimeout: Duration.seconds(50),
     pollInterval: Duration.minutes(1),
     deadLetterQueue: Queue.fromQueueArn(stack, 'Dlq', 'arn:aws:sqs:us-east-1:123456789012:dlq'),
+    httpApi: HttpApi.fromHttpApiAttributes(stack, 'Api', { httpApiId: 'a1b2c3d4e5' }),
+    webhookFunction: LambdaFunction.fromFunctionArn(
+      stack,
+      'Webhook',
+      'arn:aws:lambda:us-east-1:123456789012:function:webhook',
+    ),
     operatorTopic: Topic.fromTopicArn(stack, 'Operator', 'arn:aws:sns:us-east-1:123456789012:operator'),
     metricsIdentity: IDENTITY,
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../functions/contract.js';
 import {
   asArray,
   cfnText,
@@ -42,10 +43,18 @@ function ids(stackTemplate: Template) {
       sms: only(stackTemplate, 'AWS::SNS::Topic', 'SmsTopic').id,
       operator: only(stackTemplate, 'AWS::SNS::Topic', 'OperatorTopic').id,
     },
-    fn: only(stackTemplate, 'AWS::Lambda::Function').id,
+    fn: only(stackTemplate, 'AWS::Lambda::Function', 'PollerFunction').id,
     fnRole: only(stackTemplate, 'AWS::IAM::Role', 'PollerFunctionRole').id,
     schedulerRole: only(stackTemplate, 'AWS::IAM::Role', 'SchedulerRole').id,
-    logs: only(stackTemplate, 'AWS::Logs::LogGroup').id,
+    logs: only(stackTemplate, 'AWS::Logs::LogGroup', 'PollerFunctionLogs').id,
+    apiFn: only(stackTemplate, 'AWS::Lambda::Function', 'ApiApiFunction').id,
+    apiFnRole: only(stackTemplate, 'AWS::IAM::Role', 'ApiApiFunctionRole').id,
+    apiFnLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiApiFunctionLogs').id,
+    webhookFn: only(stackTemplate, 'AWS::Lambda::Function', 'ApiWebhookFunction').id,
+    webhookFnRole: only(stackTemplate, 'AWS::IAM::Role', 'ApiWebhookFunctionRole').id,
+    webhookFnLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiWebhookFunctionLogs').id,
+    httpApi: only(stackTemplate, 'AWS::ApiGatewayV2::Api').id,
+    accessLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiAccessLogs').id,
     queue: only(stackTemplate, 'AWS::SQS::Queue').id,
     dashboard: only(stackTemplate, 'AWS::CloudWatch::Dashboard').id,
   };
@@ -66,19 +75,27 @@ function statementsOf(stackTemplate: Template, roleId: string): Statement[] {
     .map((statement) => ({ ...statement, Action: asArray(statement.Action).sort() }));
 }
 
-function environmentOf(stackTemplate: Template): Record<string, unknown> {
-  const fn = only(stackTemplate, 'AWS::Lambda::Function').resource;
+/** A function's environment variables: the poll function's unless another is named. */
+function environmentOf(stackTemplate: Template, fragment = 'PollerFunction'): Record<string, unknown> {
+  const fn = only(stackTemplate, 'AWS::Lambda::Function', fragment).resource;
   return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
 describe('jobs table', () => {
-  it('has the adapter key schema, the sparse due index, TTL, PITR, encryption, deletion protection, on-demand billing', () => {
+  it('has the adapter key schema, the sparse due index, the listing indexes, TTL, PITR, encryption, deletion protection, on-demand billing', () => {
+    const listing = (extra: string[]) => ({
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: ['job_id', 'label', ...extra, 'untracked_at'],
+    });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'watch_queue', AttributeType: 'S' },
         { AttributeName: 'next_check_at', AttributeType: 'S' },
+        { AttributeName: 'entity', AttributeType: 'S' },
+        { AttributeName: 'tracked_at', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
       ],
       GlobalSecondaryIndexes: [
         {
@@ -88,6 +105,25 @@ describe('jobs table', () => {
             { AttributeName: 'next_check_at', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          // Every tracked job, newest first: only job items carry `entity`.
+          IndexName: 'by-tracked-at',
+          KeySchema: [
+            { AttributeName: 'entity', KeyType: 'HASH' },
+            { AttributeName: 'tracked_at', KeyType: 'RANGE' },
+          ],
+          // A row of the list shows the status; a check changes it only on a transition.
+          Projection: listing(['status']),
+        },
+        {
+          IndexName: 'by-status',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'tracked_at', KeyType: 'RANGE' },
+          ],
+          // `status` is this index's key: DynamoDB refuses it as a non-key attribute.
+          Projection: listing([]),
         },
       ],
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
@@ -124,10 +160,15 @@ describe('jobs table', () => {
         .filter((resource) => resource.DeletionPolicy === 'Retain')
         .map((resource) => resource.Type)
         .sort();
+    // Log groups: the three functions' and the API access logs; secrets: the API key and the webhook key.
     expect(retained(template)).toEqual([
       'AWS::DynamoDB::Table',
       'AWS::KMS::Key',
       'AWS::Logs::LogGroup',
+      'AWS::Logs::LogGroup',
+      'AWS::Logs::LogGroup',
+      'AWS::Logs::LogGroup',
+      'AWS::SecretsManager::Secret',
       'AWS::SecretsManager::Secret',
     ]);
     expect(retained(configured)).toEqual([]);
@@ -209,7 +250,7 @@ describe('schedule', () => {
 describe('poll function', () => {
   it('runs the bundled handler on Node 22 / arm64, reserved to one execution, with a timeout inside the interval', () => {
     const id = ids(template);
-    expect(only(template, 'AWS::Lambda::Function').resource.Properties).toMatchObject({
+    expect(only(template, 'AWS::Lambda::Function', 'PollerFunction').resource.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
@@ -220,7 +261,9 @@ describe('poll function', () => {
       Role: getAtt(id.fnRole),
       LoggingConfig: { LogGroup: { Ref: id.logs } },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    expect(only(template, 'AWS::Logs::LogGroup', 'PollerFunctionLogs').resource.Properties).toEqual({
+      RetentionInDays: 30,
+    });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: id.fn },
       Qualifier: '$LATEST',
@@ -230,21 +273,24 @@ describe('poll function', () => {
   });
 
   it('takes the configured timeout, concurrency, log retention and log level', () => {
-    expect(only(configured, 'AWS::Lambda::Function').resource.Properties).toMatchObject({
+    expect(only(configured, 'AWS::Lambda::Function', 'PollerFunction').resource.Properties).toMatchObject({
       Timeout: 120,
       ReservedConcurrentExecutions: 2,
     });
-    configured.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    expect(only(configured, 'AWS::Logs::LogGroup', 'PollerFunctionLogs').resource.Properties).toEqual({
+      RetentionInDays: 90,
+    });
     expect(environmentOf(configured).POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
     // 'none': no reservation at all.
     expect(
-      only(importedByArn, 'AWS::Lambda::Function').resource.Properties.ReservedConcurrentExecutions,
+      only(importedByArn, 'AWS::Lambda::Function', 'PollerFunction').resource.Properties
+        .ReservedConcurrentExecutions,
     ).toBeUndefined();
   });
 
   it('is bundled minified with a source map, which Node is told to use', () => {
     // The code's S3 key is `<asset hash>.zip`; the staged bundle is `asset.<asset hash>/`.
-    const { Code } = only(template, 'AWS::Lambda::Function').resource.Properties as {
+    const { Code } = only(template, 'AWS::Lambda::Function', 'PollerFunction').resource.Properties as {
       Code: { S3Key: string };
     };
     const assetDir = path.join(fixture.outdir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`);
@@ -266,7 +312,7 @@ describe('poll function', () => {
       EVENTS_TOPIC_ARN: { Ref: id.topics.events },
       EMAIL_TOPIC_ARN: { Ref: id.topics.email },
       SMS_TOPIC_ARN: { Ref: id.topics.sms },
-      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret').id },
+      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
@@ -313,18 +359,19 @@ describe('poll function', () => {
 
 describe('API key secret', () => {
   it('is created empty, for the operator to fill; no key value anywhere in the template', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.absent(),
-      SecretString: Match.absent(),
-    });
+    const secret = only(template, 'AWS::SecretsManager::Secret', 'ApiKey').resource;
+    expect(secret.Properties.GenerateSecretString).toBeUndefined();
     for (const stackTemplate of [template, configured, importedByArn]) {
       const text = JSON.stringify(stackTemplate.toJSON());
-      expect(text).not.toMatch(/SecretString|GenerateSecretString|"COMPANYENRICH_API_KEY"/);
+      // The only generated value is the webhook key's (its own test); no literal secret at all.
+      expect(text).not.toMatch(/"SecretString"|"COMPANYENRICH_API_KEY"/);
+      expect(text.match(/GenerateSecretString/g)).toHaveLength(1);
     }
   });
 
   it('can be an existing secret by name: read with the name, granted with the 6-character suffix, decrypted through Secrets Manager', () => {
-    configured.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // Only the webhook key is left to create.
+    only(configured, 'AWS::SecretsManager::Secret', 'WebhookSecret');
     const id = ids(configured);
     const statements = statementsOf(configured, id.fnRole);
     const read = statements.find((statement) => statement.Action.includes('secretsmanager:GetSecretValue'));
@@ -347,7 +394,7 @@ describe('API key secret', () => {
   });
 
   it('can be an existing secret by ARN', () => {
-    importedByArn.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    only(importedByArn, 'AWS::SecretsManager::Secret', 'WebhookSecret');
     expect(statementsOf(importedByArn, ids(importedByArn).fnRole)).toContainEqual({
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
@@ -507,9 +554,16 @@ describe('operations', () => {
       template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
     );
     expect(alarms.map((resource) => resource.Properties.AlarmName).sort()).toEqual(
-      ['ApiAccess', 'Heartbeat', 'PollDuration', 'PollErrors', 'PollThrottles', 'ScheduleDeadLetters'].map(
-        (name) => `EnrichJobWatch-${name}`,
-      ),
+      [
+        'ApiAccess',
+        'ApiServerErrors',
+        'Heartbeat',
+        'PollDuration',
+        'PollErrors',
+        'PollThrottles',
+        'ScheduleDeadLetters',
+        'WebhookErrors',
+      ].map((name) => `EnrichJobWatch-${name}`),
     );
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions).toEqual([{ Ref: id.topics.operator }]);
@@ -712,7 +766,7 @@ describe('operations', () => {
 
     it('shows the state of every alarm', () => {
       const alarmWidget = widgets.find((widget) => widget.type === 'alarm');
-      expect(alarmWidget?.properties.alarms).toHaveLength(6);
+      expect(alarmWidget?.properties.alarms).toHaveLength(8);
     });
   });
 });
@@ -745,7 +799,7 @@ describe('outputs', () => {
             'read -rs COMPANYENRICH_API_KEY && aws secretsmanager put-secret-value --region ',
             { Ref: 'AWS::Region' },
             ' --secret-id ',
-            { Ref: only(template, 'AWS::SecretsManager::Secret').id },
+            { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
             ' --secret-string "$COMPANYENRICH_API_KEY"',
           ],
         ],
@@ -758,6 +812,345 @@ describe('outputs', () => {
     configured.hasOutput('OperatorTopicArn', { Export: { Name: 'ejw-dev-OperatorTopicArn' } });
     expect(cfnText(configured.findOutputs('SetApiKeyCommand').SetApiKeyCommand?.Value)).toBe(
       'read -rs COMPANYENRICH_API_KEY && aws secretsmanager put-secret-value --region ${AWS::Region} --secret-id companyenrich/api-key --secret-string "$COMPANYENRICH_API_KEY"',
+    );
+  });
+});
+
+describe('HTTP API', () => {
+  const routes = () =>
+    Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map(
+      ({ Properties }) => Properties,
+    );
+  /** The function an integration invokes, by the integration's logical id. */
+  const integrationTarget = (target: unknown): unknown => {
+    const integrationId = /^integrations\/\$\{(\w+)\}$/.exec(cfnText(target))?.[1] ?? '';
+    return only(template, 'AWS::ApiGatewayV2::Integration', integrationId).resource.Properties.IntegrationUri;
+  };
+
+  it('routes every job route to the API function behind AWS IAM, and the webhook route, public, to the webhook function', () => {
+    const id = ids(template);
+    const byKey = Object.fromEntries(
+      routes().map((route): [string, unknown[]] => [
+        String(route.RouteKey),
+        [route.AuthorizationType, integrationTarget(route.Target), route.ApiId],
+      ]),
+    );
+    const jobRoute = ['AWS_IAM', getAtt(id.apiFn), { Ref: id.httpApi }];
+    expect(byKey).toEqual({
+      [API_ROUTES.trackJob]: jobRoute,
+      [API_ROUTES.submitJob]: jobRoute,
+      [API_ROUTES.listJobs]: jobRoute,
+      [API_ROUTES.getJob]: jobRoute,
+      [API_ROUTES.untrackJob]: jobRoute,
+      [API_ROUTES.webhook]: ['NONE', getAtt(id.webhookFn), { Ref: id.httpApi }],
+    });
+    // The contract's keys are API Gateway's, verbatim.
+    expect(API_ROUTES.webhook).toBe('POST /hooks/companyenrich/{jobId}/{token}');
+  });
+
+  it('sends Lambda proxy events in payload format 2.0, and has no CORS (callers are not browsers)', () => {
+    const integrations = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, Resource>,
+    );
+    expect(integrations).toHaveLength(2);
+    for (const { Properties } of integrations) {
+      expect(Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+    const api = only(template, 'AWS::ApiGatewayV2::Api').resource.Properties;
+    expect(api).toMatchObject({ Name: 'EnrichJobWatch', ProtocolType: 'HTTP' });
+    expect(api.CorsConfiguration).toBeUndefined();
+  });
+
+  it('lets API Gateway invoke each function only for its own routes', () => {
+    const id = ids(template);
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
+    ).map(({ Properties }) => [
+      Properties.FunctionName,
+      Properties.Principal,
+      cfnText(Properties.SourceArn).replace(/^.*:\$\{[^}]+\}\//, ''),
+    ]);
+    const api = [getAtt(id.apiFn), 'apigateway.amazonaws.com'];
+    expect(permissions.sort()).toEqual(
+      [
+        [...api, '*/*/jobs'],
+        [...api, '*/*/jobs/bulk'],
+        [...api, '*/*/jobs'],
+        [...api, '*/*/jobs/{jobId}'],
+        [...api, '*/*/jobs/{jobId}'],
+        [getAtt(id.webhookFn), 'apigateway.amazonaws.com', '*/*/hooks/companyenrich/{jobId}/{token}'],
+      ].sort(),
+    );
+  });
+
+  it('throttles every route on the $default stage, the webhook route tighter, capped at the configured limits', () => {
+    const stage = only(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.resource.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      RouteSettings: {
+        [API_ROUTES.webhook]: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      },
+    });
+    // Route settings need the route to exist first.
+    expect((stage.resource as Resource & { DependsOn?: string[] }).DependsOn).toContain(
+      only(template, 'AWS::ApiGatewayV2::Route', 'WebhookRoute').id,
+    );
+    expect(only(configured, 'AWS::ApiGatewayV2::Stage').resource.Properties).toMatchObject({
+      DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+      RouteSettings: { [API_ROUTES.webhook]: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 } },
+    });
+  });
+
+  it('writes one JSON access log line per request to its own log group, without the path (the webhook token)', () => {
+    const id = ids(template);
+    const { AccessLogSettings } = only(template, 'AWS::ApiGatewayV2::Stage').resource.Properties as {
+      AccessLogSettings: { DestinationArn: unknown; Format: string };
+    };
+    expect(AccessLogSettings.DestinationArn).toEqual(getAtt(id.accessLogs));
+    expect(JSON.parse(AccessLogSettings.Format)).toEqual({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTime',
+      ip: '$context.identity.sourceIp',
+      caller: '$context.identity.userArn',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      latency: '$context.responseLatency',
+      integrationStatus: '$context.integrationStatus',
+      integrationError: '$context.integrationErrorMessage',
+      error: '$context.error.message',
+      responseLength: '$context.responseLength',
+    });
+    expect(AccessLogSettings.Format).not.toMatch(/\$context\.(path|rawPath|requestPath)/);
+    // Kept as long as the function logs (logRetention).
+    expect(only(template, 'AWS::Logs::LogGroup', 'ApiAccessLogs').resource.Properties).toEqual({
+      RetentionInDays: 30,
+    });
+    expect(only(configured, 'AWS::Logs::LogGroup', 'ApiAccessLogs').resource.Properties).toEqual({
+      RetentionInDays: 90,
+    });
+  });
+
+  it('runs both functions with the app defaults, inside the 30-second integration limit', () => {
+    const id = ids(template);
+    for (const [fn, role, logs, timeout] of [
+      [id.apiFn, id.apiFnRole, id.apiFnLogs, 20],
+      [id.webhookFn, id.webhookFnRole, id.webhookFnLogs, 15],
+    ] as const) {
+      expect(only(template, 'AWS::Lambda::Function', fn).resource.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: timeout,
+        MemorySize: 256,
+        TracingConfig: { Mode: 'Active' },
+        Role: getAtt(role),
+        LoggingConfig: { LogGroup: { Ref: logs } },
+      });
+    }
+    expect(environmentOf(configured, 'ApiApiFunction').POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+  });
+
+  it('gives the API function the table, the API key and webhook secrets and its own endpoint, nothing to publish to', () => {
+    const id = ids(template);
+    expect(environmentOf(template, 'ApiApiFunction')).toEqual({
+      JOBS_TABLE_NAME: { Ref: id.table },
+      JOB_RETENTION_DAYS: '90',
+      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
+      WEBHOOK_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+      WEBHOOK_BASE_URL: getAtt(id.httpApi, 'ApiEndpoint'),
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
+      POWERTOOLS_METRICS_NAMESPACE: 'EnrichJobWatch',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+  });
+
+  it('gives the webhook function the table, both secrets, the three channel topics and the poll interval', () => {
+    const id = ids(template);
+    expect(environmentOf(template, 'ApiWebhookFunction')).toEqual({
+      JOBS_TABLE_NAME: { Ref: id.table },
+      JOB_RETENTION_DAYS: '90',
+      COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
+      WEBHOOK_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+      EVENTS_TOPIC_ARN: { Ref: id.topics.events },
+      EMAIL_TOPIC_ARN: { Ref: id.topics.email },
+      SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      POLL_INTERVAL_SECONDS: '60',
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
+      POWERTOOLS_METRICS_NAMESPACE: 'EnrichJobWatch',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    expect(environmentOf(configured, 'ApiWebhookFunction').POLL_INTERVAL_SECONDS).toBe('300');
+  });
+
+  const tableIndex = (tableId: string, name: string) => ({
+    'Fn::Join': ['', [getAtt(tableId), `/index/${name}`]],
+  });
+  const xray = {
+    Effect: 'Allow',
+    Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    Resource: '*',
+  };
+  const logsOf = (logs: string) => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: getAtt(logs),
+  });
+
+  it("lets the API function make the job store's item calls and list through the two listing indexes, read both secrets, nothing more", () => {
+    const id = ids(template);
+    const secrets = [
+      { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
+      { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+    ];
+    expect(statementsOf(template, id.apiFnRole)).toEqual([
+      logsOf(id.apiFnLogs),
+      xray,
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: getAtt(id.table),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        // Not the due index, and not `/index/*`.
+        Resource: [tableIndex(id.table, 'by-status'), tableIndex(id.table, 'by-tracked-at')],
+      },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets },
+    ]);
+  });
+
+  it('lets the webhook function read and update one job and the watcher state, read both secrets and publish to the three channel topics, nothing more', () => {
+    const id = ids(template);
+    expect(statementsOf(template, id.webhookFnRole)).toEqual([
+      logsOf(id.webhookFnLogs),
+      xray,
+      // PutItem only for the watcher state its one check may change (an incident); no Query.
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: getAtt(id.table),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [
+          { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
+          { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+        ],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [{ Ref: id.topics.email }, { Ref: id.topics.events }, { Ref: id.topics.sms }],
+      },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(id.key) },
+    ]);
+    // With an imported API key secret that has its own key: decrypt through Secrets Manager, as the poller.
+    const configuredIds = ids(configured);
+    expect(statementsOf(configured, configuredIds.webhookFnRole)).toContainEqual(
+      expect.objectContaining({ Action: ['kms:Decrypt'], Resource: SECRET_KEY_ARN }),
+    );
+  });
+});
+
+describe('webhook secret', () => {
+  it('is generated by Secrets Manager at creation (64 letters and digits), never a value in the template', () => {
+    for (const stackTemplate of [template, configured, importedByArn]) {
+      const secret = only(stackTemplate, 'AWS::SecretsManager::Secret', 'WebhookSecret').resource;
+      expect(secret.Properties).toEqual({
+        Description:
+          'enrich-job-watch: key of the webhook tokens (HMAC-SHA256 of the id in each callback URL)',
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+      });
+    }
+    const retained = only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').resource;
+    expect(retained.DeletionPolicy).toBe('Retain');
+    expect(only(configured, 'AWS::SecretsManager::Secret', 'WebhookSecret').resource.DeletionPolicy).toBe(
+      'Delete',
+    );
+  });
+
+  it('is readable by the API and webhook functions only', () => {
+    const id = ids(template);
+    const secretId = only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id;
+    const readers = [id.fnRole, id.apiFnRole, id.webhookFnRole, id.schedulerRole].filter((roleId) =>
+      statementsOf(template, roleId).some((statement) =>
+        asArray(statement.Resource).some(
+          (resource) => JSON.stringify(resource) === JSON.stringify({ Ref: secretId }),
+        ),
+      ),
+    );
+    expect(readers).toEqual([id.apiFnRole, id.webhookFnRole]);
+  });
+});
+
+describe('HTTP API operations and outputs', () => {
+  const alarm = (name: string) =>
+    only(template, 'AWS::CloudWatch::Alarm', `Operations${name}`).resource.Properties;
+  const twoOfThree = {
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 2,
+    TreatMissingData: 'notBreaching',
+  };
+
+  it('alarms on HTTP API 5xx answers and on webhook function errors (>= 1 in 2 of 3 five-minute periods)', () => {
+    const id = ids(template);
+    expect(alarm('ApiServerErrors')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id.httpApi } }],
+      ...twoOfThree,
+    });
+    expect(alarm('WebhookErrors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id.webhookFn } }],
+      ...twoOfThree,
+    });
+  });
+
+  it('graphs the HTTP API requests, 4xx, 5xx and latency on the dashboard', () => {
+    const id = ids(template);
+    const dashboard = only(template, 'AWS::CloudWatch::Dashboard').resource;
+    const widgets = (
+      JSON.parse(cfnText(dashboard.Properties.DashboardBody)) as {
+        widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+      }
+    ).widgets;
+    const series = (title: string) =>
+      widgets
+        .find((widget) => widget.properties.title === title)
+        ?.properties.metrics?.map((metric) => [metric[1], metric[3], metric[4]]);
+    const apiId = `\${${id.httpApi}}`;
+    expect(series('HTTP API requests')).toEqual([
+      ['Count', apiId, { label: 'requests', stat: 'Sum' }],
+      ['4xx', apiId, { label: '4xx', stat: 'Sum' }],
+      ['5xx', apiId, { label: '5xx', stat: 'Sum' }],
+    ]);
+    expect(series('HTTP API latency (ms)')).toEqual([
+      ['Latency', apiId, { label: 'latency p50', stat: 'p50' }],
+      ['Latency', apiId, { label: 'latency p99', stat: 'p99' }],
+      ['IntegrationLatency', apiId, { label: 'integration p99', stat: 'p99' }],
+    ]);
+  });
+
+  it('outputs the API URL, the webhook route pattern and the webhook secret to rotate', () => {
+    const id = ids(template);
+    template.hasOutput('ApiUrl', { Value: getAtt(id.httpApi, 'ApiEndpoint') });
+    template.hasOutput('WebhookSecretArn', {
+      Value: { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
+    });
+    expect(cfnText(template.findOutputs('WebhookRoutePattern').WebhookRoutePattern?.Value)).toBe(
+      `\${${id.httpApi}.ApiEndpoint}/hooks/companyenrich/{jobId}/{token}`,
     );
   });
 });
