@@ -28,9 +28,21 @@ export const JOBS_TABLE = {
    * `tracked_at`. Keys-only or a narrow projection, so a check (which changes neither key) never
    * writes to it.
    */
-  listIndex: { name: 'by-tracked-at', partitionKey: 'entity', sortKey: 'tracked_at' },
+  listIndex: {
+    name: 'by-tracked-at',
+    partitionKey: 'entity',
+    sortKey: 'tracked_at',
+    /** INCLUDE projection (the table and index keys come anyway): what a `GET /jobs` row shows. */
+    nonKeyAttributes: ['job_id', 'label', 'status', 'untracked_at'],
+  },
   /** The tracked jobs of one status, newest first (`GET /jobs?status=`). */
-  statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'tracked_at' },
+  statusIndex: {
+    name: 'by-status',
+    partitionKey: 'status',
+    sortKey: 'tracked_at',
+    /** INCLUDE projection; `status` is this index's key, so it is not listed (DynamoDB refuses that). */
+    nonKeyAttributes: ['job_id', 'label', 'untracked_at'],
+  },
 } as const;
 
 /**

@@ -20,6 +20,8 @@ export interface NewTrackedJob {
   label: string | null;
   metadata: Record<string, string>;
   trackedAt: string;
+  /** The job was created with the watcher's webhook URL (default false). */
+  webhook?: boolean;
 }
 
 /** Where tracked jobs live. Every mutation is a single conditional write. */

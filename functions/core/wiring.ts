@@ -10,7 +10,7 @@ import { ConfigError } from './domain/errors.js';
 
 // The stores have their own module so that the CLI's `track` and `list` can build them without
 // loading SNS, Secrets Manager and Powertools.
-export { createStores, documentClient } from './adapters/dynamodb/stores.js';
+export { createStores, documentClient, type StoreOptions, type Stores } from './adapters/dynamodb/stores.js';
 
 /**
  * The SDK clients, configured the standard way: region, credentials and endpoints come from the

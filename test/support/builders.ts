@@ -23,6 +23,8 @@ export function trackedJob(overrides: Partial<TrackedJob> = {}): TrackedJob {
     lastNotification: null,
     anomalyCount: 0,
     anomalies: [],
+    untrackedAt: null,
+    webhook: false,
     version: 1,
     ...overrides,
   };

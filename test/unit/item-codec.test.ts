@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeJobItem,
+  decodeJobSummaryItem,
   encodeJobItem,
   newTrackedJob,
 } from '../../functions/core/adapters/dynamodb/job-item.js';
@@ -53,6 +54,8 @@ const FULL_JOB: TrackedJob = trackedJob({
   },
   anomalyCount: 3,
   anomalies: [{ kind: 'unknown_status', value: 'queued', at: T0 }],
+  untrackedAt: '2026-11-29T10:07:00.000Z',
+  webhook: true,
   version: 7,
 });
 
@@ -114,8 +117,18 @@ describe('job item codec', () => {
     });
     expect(job).toEqual(trackedJob());
     const item = encodeJobItem(job);
-    expect(item).toMatchObject({ watch_queue: 'watched', next_check_at: T0, version: 1 });
+    expect(item).toMatchObject({ watch_queue: 'watched', next_check_at: T0, version: 1, webhook: false });
+    // Absent while tracked: untracking is conditional on the attribute not existing.
+    expect(item).not.toHaveProperty('untracked_at');
     expect(decodeJobItem(item)).toEqual(job);
+    const submitted = newTrackedJob({
+      jobId: JOB_ID,
+      label: null,
+      metadata: {},
+      trackedAt: T0,
+      webhook: true,
+    });
+    expect(decodeJobItem(encodeJobItem(submitted))).toMatchObject({ webhook: true, untrackedAt: null });
   });
 
   it('gives attributes missing from items written by older versions their defaults', () => {
@@ -136,6 +149,8 @@ describe('job item codec', () => {
       lastNotification: null,
       anomalyCount: 0,
       anomalies: [],
+      untrackedAt: null,
+      webhook: false,
       version: 0,
     });
     // Before per-channel delivery: no delivered_channels, and a receipt with one `message_id`.
@@ -185,6 +200,8 @@ describe('job item codec', () => {
     ['last_notification.message_ids', { pager: 'm-3' }, 'unknown key pager'],
     ['anomaly_count', '3', 'expected number, got string'],
     ['anomalies.0.kind', 'other', 'expected one of unknown_status'],
+    ['untracked_at', 1_764_410_400, 'expected string, got number'],
+    ['webhook', 'yes', 'expected boolean, got string'],
     ['version', '7', 'expected number, got string'],
   ];
 
@@ -206,6 +223,38 @@ describe('job item codec', () => {
     expect(error.message).toBe(`Stored item ${KEY} is malformed: version: expected number, got string`);
     expect(String(error.cause)).not.toContain(secret);
     expect(JSON.stringify(error)).not.toContain(secret);
+  });
+});
+
+describe('job summary codec (a row of the listing indexes)', () => {
+  /** What the listing index projects: the keys and job_id, label, status, untracked_at. */
+  function indexRow(job: TrackedJob): Record<string, unknown> {
+    const { pk, entity, tracked_at, job_id, label, status, untracked_at } = encodeJobItem(job);
+    return { pk, entity, tracked_at, job_id, label, status, untracked_at };
+  }
+
+  it('reads the projected attributes, untracked or not', () => {
+    expect(decodeJobSummaryItem(indexRow(FULL_JOB))).toEqual({
+      jobId: JOB_ID,
+      status: 'completed',
+      label: 'Q4 leads',
+      trackedAt: T0,
+      untrackedAt: '2026-11-29T10:07:00.000Z',
+    });
+    expect(decodeJobSummaryItem(indexRow(trackedJob()))).toMatchObject({
+      status: 'pending',
+      untrackedAt: null,
+    });
+  });
+
+  it.each([
+    ['status', 'lost', `expected one of ${ALL_STATUSES}`],
+    ['tracked_at', undefined, 'missing, expected string'],
+    ['untracked_at', true, 'expected string, got boolean'],
+    ['label', 3, 'expected string, got number'],
+  ])('names %s when it holds the wrong type or an unknown value', (field, value, problem) => {
+    const error = decodeError(() => decodeJobSummaryItem(withValue(indexRow(FULL_JOB), field, value)));
+    expect(error.message).toBe(`Stored item ${KEY} is malformed: ${field}: ${problem}`);
   });
 });
 

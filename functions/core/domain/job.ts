@@ -91,6 +91,10 @@ export interface TrackedJob {
   lastNotification: NotificationReceipt | null;
   anomalyCount: number;
   anomalies: Anomaly[];
+  /** When tracking was stopped; null while tracked. An untracked job leaves the due index. */
+  untrackedAt: string | null;
+  /** Submitted with a webhook URL: CompanyEnrich calls back when it ends, so polling may be sparser. */
+  webhook: boolean;
   /** Optimistic-concurrency counter: every write requires the version it read. */
   version: number;
 }

@@ -28,6 +28,10 @@ export interface JobView {
   last_notification: { event_id: string; published_at: string } | null;
   job: JobSnapshot | null;
   history: HistoryEntry[];
+  /** When tracking was stopped; null while tracked. */
+  untracked_at: string | null;
+  /** Submitted with the watcher's webhook URL. */
+  webhook: boolean;
 }
 
 /** Maps a job to its public JSON view. */
@@ -49,5 +53,7 @@ export function toJobView(job: TrackedJob): JobView {
       : null,
     job: job.snapshot,
     history: job.history,
+    untracked_at: job.untrackedAt,
+    webhook: job.webhook,
   };
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { NotificationReceipt, OwedNotification, TrackedJob } from '../../domain/job.js';
 import { JobStatus } from '../../domain/job-status.js';
 import { NotificationChannel } from '../../domain/notification-channel.js';
-import type { NewTrackedJob } from '../../ports.js';
+import { MalformedItemError } from '../../domain/errors.js';
+import type { JobSummary, Log, NewTrackedJob } from '../../ports.js';
 import {
   channels,
   counter,
@@ -93,6 +94,9 @@ const jobItem = z
     last_notification: nullableMap(notificationReceipt),
     anomaly_count: counter,
     anomalies: z.array(anomaly).default([]),
+    // Items tracked before untracking and webhooks existed lack both.
+    untracked_at: nullableText,
+    webhook: z.boolean().default(false),
     version: counter,
   })
   .transform((item): TrackedJob => ({
@@ -112,6 +116,8 @@ const jobItem = z
     lastNotification: item.last_notification,
     anomalyCount: item.anomaly_count,
     anomalies: item.anomalies,
+    untrackedAt: item.untracked_at,
+    webhook: item.webhook,
     version: item.version,
   }));
 
@@ -122,6 +128,55 @@ const jobItem = z
  */
 export function decodeJobItem(item: Item): TrackedJob {
   return decodeItem(jobItem, item, typeof item.pk === 'string' ? item.pk : '(no key)');
+}
+
+const jobSummaryItem = z
+  .object({
+    pk: z.string().startsWith(JOB_KEY_PREFIX),
+    job_id: z.string().optional(),
+    status: jobStatus,
+    label: nullableText,
+    tracked_at: z.string(),
+    untracked_at: nullableText,
+  })
+  .transform((item): JobSummary => ({
+    jobId: item.job_id ?? item.pk.slice(JOB_KEY_PREFIX.length),
+    status: item.status,
+    label: item.label,
+    trackedAt: item.tracked_at,
+    untrackedAt: item.untracked_at,
+  }));
+
+/**
+ * Reads a row of the listing indexes (their narrow projection, not the whole job).
+ *
+ * @throws MalformedItemError naming the item and the first bad attribute.
+ */
+export function decodeJobSummaryItem(item: Item): JobSummary {
+  return decodeItem(jobSummaryItem, item, typeof item.pk === 'string' ? item.pk : '(no key)');
+}
+
+/**
+ * Decodes each of `items`, leaving out (and logging at error level, by job id and attribute)
+ * those that cannot be read: one bad item must not hide every other job. Errors that are not
+ * the item's fault propagate.
+ */
+export function readableItems<T>(items: Item[], decode: (item: Item) => T, log: Log): T[] {
+  const readable: T[] = [];
+  for (const item of items) {
+    try {
+      readable.push(decode(item));
+    } catch (error) {
+      if (!(error instanceof MalformedItemError)) throw error;
+      log.error('Skipping a stored job that cannot be read; fix or delete its item', {
+        job_id: error.key.startsWith(JOB_KEY_PREFIX) ? error.key.slice(JOB_KEY_PREFIX.length) : null,
+        item_key: error.key,
+        field: error.field,
+        problem: error.problem,
+      });
+    }
+  }
+  return readable;
 }
 
 /** The state of a job that was just tracked: pending, due at once, nothing learnt yet. */
@@ -144,6 +199,8 @@ export function newTrackedJob(job: NewTrackedJob): TrackedJob {
     lastNotification: null,
     anomalyCount: 0,
     anomalies: [],
+    untrackedAt: null,
+    webhook: job.webhook ?? false,
     version: 1,
   };
 }
@@ -188,6 +245,9 @@ export function encodeJobItem(job: TrackedJob): Item {
     last_notification: job.lastNotification ? encodeNotificationReceipt(job.lastNotification) : null,
     anomaly_count: job.anomalyCount,
     anomalies: job.anomalies,
+    // Absent, not null, while tracked: untracking is conditional on `attribute_not_exists`.
+    ...(job.untrackedAt === null ? {} : { untracked_at: job.untrackedAt }),
+    webhook: job.webhook,
     version: job.version,
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { JOBS_TABLE } from '../../../contract.js';
 import type { JobUpdate } from '../../domain/check-decision.js';
-import { ConcurrentUpdateError, JobAlreadyTrackedError, MalformedItemError } from '../../domain/errors.js';
+import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../domain/errors.js';
 import type { NotificationReceipt, TrackedJob } from '../../domain/job.js';
 import type { JobStatus } from '../../domain/job-status.js';
 import type { NotificationChannel } from '../../domain/notification-channel.js';
@@ -19,8 +19,9 @@ import {
   encodeNotificationReceipt,
   encodeOwedNotification,
   newTrackedJob,
+  readableItems,
 } from './job-item.js';
-import { ItemEntity, JOB_KEY_PREFIX, jobKey, WATCHED, type Item } from './table.js';
+import { ItemEntity, jobKey, WATCHED, type Item } from './table.js';
 import { CONDITIONS, isConditionFailure, UpdateBuilder } from './update-builder.js';
 
 /** Anomalies kept on an item; older ones are dropped (the count keeps growing). */
@@ -106,12 +107,17 @@ export class DynamoDbJobStore implements JobStore {
     const builder = new UpdateBuilder()
       .set('status', update.status)
       .set('last_checked_at', update.lastCheckedAt)
-      .set('next_check_at', update.nextCheckAt)
-      .set('watch_queue', WATCHED)
       .set('consecutive_errors', update.consecutiveErrors)
       .set('consecutive_not_found', update.consecutiveNotFound)
       .set('last_error', update.lastError)
       .set('version', job.version + 1);
+    // An untracked job stays out of the due index (a hint may still check it), unless a
+    // notification is owed: that one is still delivered, and settling it removes the job as usual.
+    if (job.untrackedAt !== null && !job.notificationOwed && !update.notificationOwed) {
+      builder.remove('watch_queue').remove('next_check_at');
+    } else {
+      builder.set('next_check_at', update.nextCheckAt).set('watch_queue', WATCHED);
+    }
     if (update.snapshot) builder.set('snapshot', update.snapshot);
     if (update.appendHistory) {
       builder.setExpression('history', 'list_append(if_not_exists(#history, :emptyList), :newHistory)', {
@@ -169,26 +175,9 @@ export class DynamoDbJobStore implements JobStore {
     });
   }
 
-  /**
-   * The jobs among `items` that can be read; each one that cannot is logged and left out.
-   * Other errors are not the item's fault and propagate.
-   */
+  /** The jobs among `items` that can be read; each one that cannot is logged and left out. */
   private readableJobs(items: Item[]): TrackedJob[] {
-    const jobs: TrackedJob[] = [];
-    for (const item of items) {
-      try {
-        jobs.push(decodeJobItem(item));
-      } catch (error) {
-        if (!(error instanceof MalformedItemError)) throw error;
-        this.log.error('Skipping a stored job that cannot be read; fix or delete its item', {
-          job_id: error.key.startsWith(JOB_KEY_PREFIX) ? error.key.slice(JOB_KEY_PREFIX.length) : null,
-          item_key: error.key,
-          field: error.field,
-          problem: error.problem,
-        });
-      }
-    }
-    return jobs;
+    return readableItems(items, decodeJobItem, this.log);
   }
 
   private async conditionalUpdate(

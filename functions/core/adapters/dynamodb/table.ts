@@ -13,10 +13,17 @@ export const JOB_KEY_PREFIX = 'JOB#';
 /** The one item holding the account-wide watcher state. */
 export const WATCHER_STATE_KEY = 'WATCHER#state';
 
-/** The `entity` attribute: `list` scans for jobs and must skip the watcher-state item. */
+/** An idempotent submission's item: `SUBMISSION#<sha256 hex of the Idempotency-Key>`. */
+export const SUBMISSION_KEY_PREFIX = 'SUBMISSION#';
+
+/**
+ * The `entity` attribute. Job items are the only ones with `entity = "job"` and a `tracked_at`,
+ * so the listing index holds jobs only; `list` scans for jobs and skips the other kinds.
+ */
 export const ItemEntity = {
   Job: 'job',
   WatcherState: 'watcher_state',
+  Submission: 'submission',
 } as const;
 
 /** A DynamoDB item as the document client reads and writes it. */
@@ -29,24 +36,39 @@ export function jobKey(jobId: string): { pk: string } {
 
 /** CreateTable input matching {@link JOBS_TABLE}, for the local run and tests (the stack uses CDK). */
 export function jobsTableDefinition(tableName: string): CreateTableCommandInput {
+  const { dueIndex, listIndex, statusIndex } = JOBS_TABLE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: JOBS_TABLE.partitionKey, AttributeType: 'S' },
-      { AttributeName: JOBS_TABLE.dueIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: JOBS_TABLE.dueIndex.sortKey, AttributeType: 'S' },
-    ],
+      JOBS_TABLE.partitionKey,
+      dueIndex.partitionKey,
+      dueIndex.sortKey,
+      listIndex.partitionKey,
+      // listIndex.sortKey is statusIndex.sortKey: `tracked_at`, defined once.
+      listIndex.sortKey,
+      statusIndex.partitionKey,
+    ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [{ AttributeName: JOBS_TABLE.partitionKey, KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
       {
-        IndexName: JOBS_TABLE.dueIndex.name,
+        IndexName: dueIndex.name,
         KeySchema: [
-          { AttributeName: JOBS_TABLE.dueIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: JOBS_TABLE.dueIndex.sortKey, KeyType: 'RANGE' },
+          { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      // Narrow projections: a routine check changes neither key nor any projected attribute, so
+      // it costs no write on these indexes; only tracking, a transition and untracking do.
+      ...[listIndex, statusIndex].map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.nonKeyAttributes] },
+      })),
     ],
   };
 }

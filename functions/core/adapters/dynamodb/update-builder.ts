@@ -9,6 +9,14 @@ export const CONDITIONS = {
   itemIsNew: 'attribute_not_exists(pk)',
   versionUnchanged: 'version = :expectedVersion',
   notificationStillOwed: 'notification_owed.event_id = :eventId',
+  itemExists: 'attribute_exists(pk)',
+  stillTracked: 'attribute_not_exists(untracked_at)',
+  // Missing and NULL (what the encoder writes) both lack the nested path.
+  noNotificationOwed: 'attribute_not_exists(notification_owed.event_id)',
+  hintWindowOver: '(attribute_not_exists(hint_checked_at) OR hint_checked_at <= :windowStart)',
+  submissionReservable:
+    'attribute_not_exists(pk) OR #state = :released OR (#state = :inProgress AND lease_until < :now)',
+  submissionInProgress: '#state = :inProgress',
 } as const;
 
 /** True when a write was refused by its condition (the SDK class, or the same name from an emulator). */
