@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUuid, seededRandom } from '../random.js';
+import { createFaultReply, CreateFaultQueue, type CreateFault } from './create-faults.js';
 import { faultReply, FaultQueues, type SimulatorFault } from './faults.js';
 import {
   jsonReply,
@@ -41,6 +42,7 @@ export type {
   SimulatedJobPlan,
 } from './plan.js';
 export type { SimulatorFault } from './faults.js';
+export type { CreateFault } from './create-faults.js';
 export type { SimulatorRequest } from './request-log.js';
 export type { WebhookDelivery } from './webhooks.js';
 
@@ -74,6 +76,7 @@ const REQUESTS_PER_MINUTE = 300;
 export class CompanyEnrichSimulator {
   private readonly jobs = new SimulatedJobs();
   private readonly faults = new FaultQueues();
+  private readonly createFaults = new CreateFaultQueue();
   private readonly log: RequestLog;
   private readonly server = new LoopbackServer((request, response) => this.handle(request, response));
   private readonly webhooks: WebhookCallbacks;
@@ -137,6 +140,11 @@ export class CompanyEnrichSimulator {
    */
   injectFault(jobId: string, fault: SimulatorFault, times = 1): void {
     this.faults.inject(this.jobs.require(jobId).jobId, fault, times);
+  }
+
+  /** Serves `fault` on the next `times` create requests instead of creating a job (`delay`: before it). */
+  injectCreateFault(fault: CreateFault, times = 1): void {
+    this.createFaults.inject(fault, times);
   }
 
   /** Removes the job and its queued faults; its status requests answer 404 afterwards. */
@@ -255,8 +263,12 @@ export class CompanyEnrichSimulator {
     return { ...this.authenticatedJson(documentAt(current, this.clock().getTime())), jobId };
   }
 
-  private async createFromRequest(request: IncomingMessage): Promise<Reply> {
+  private async createFromRequest(request: IncomingMessage): Promise<Reply | Reset> {
     const text = await readBody(request, MAX_BODY_BYTES);
+    const fault = this.createFaults.take();
+    if (fault?.kind === 'delay') await this.server.sleep(fault.ms);
+    else if (fault)
+      return createFaultReply(fault, (status, title, detail) => this.problem(status, title, detail));
     if (text === undefined) return this.problem(413, 'Payload Too Large', 'The request body is too large.');
     let body: unknown;
     try {

@@ -4,6 +4,19 @@ import { ApiThrottledError, StatusApiError, StatusApiErrorKind } from '../domain
 import type { JobSnapshot } from '../domain/job.js';
 import type { StatusApi } from '../ports.js';
 import type { ApiKeyProvider } from './api-key.js';
+import {
+  describeErrorAnswer,
+  exchange,
+  failedFields,
+  parseRetryAfter,
+  readApiKey,
+  TransportError,
+  TransportFailure,
+  type ExchangeAnswer,
+} from './companyenrich-http.js';
+
+// Kept importable from here, where it lived first.
+export { parseRetryAfter } from './companyenrich-http.js';
 
 const nullableText = z
   .string()
@@ -36,33 +49,6 @@ export const bulkJobStatusSchema = z.object({
   error_message: nullableText,
 });
 
-/** RFC 9457 problem details; every field optional because none is promised. */
-const problemSchema = z
-  .object({ title: z.string().optional(), detail: z.string().optional() })
-  .partial()
-  .loose();
-
-/** Bodies larger than this are not a status document; refusing them bounds memory. */
-const MAX_BODY_BYTES = 256 * 1024;
-/** A server-sent Retry-After beyond this is treated as this: the watcher re-checks at least hourly. */
-const MAX_RETRY_AFTER_MS = 3_600_000;
-
-/**
- * Parses a `Retry-After` header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
- *
- * @returns milliseconds to wait (capped at one hour), or null when absent or unusable.
- */
-export function parseRetryAfter(value: string | null, nowMs: number): number | null {
-  if (value === null || value.trim() === '') return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
-  // An HTTP-date always names its weekday and month; anything else (e.g. "-5") is not one.
-  if (!/[a-z]{3}/i.test(trimmed)) return null;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return null;
-  return Math.min(Math.max(at - nowMs, 0), MAX_RETRY_AFTER_MS);
-}
-
 export interface CompanyEnrichStatusApiOptions {
   /** e.g. https://api.companyenrich.com (no trailing slash). */
   baseUrl: string;
@@ -83,9 +69,21 @@ function abortedByTick(cause: unknown): StatusApiError {
   return new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause });
 }
 
-function describe(status: number, problem: { title?: string; detail?: string } | null): string {
-  const why = problem?.detail ?? problem?.title;
-  return why ? `CompanyEnrich answered ${status}: ${why.slice(0, 300)}` : `CompanyEnrich answered ${status}`;
+/** The status adapter's reading of a request that got no answer. */
+function toStatusApiError(error: TransportError): StatusApiError {
+  const cause = { cause: error.cause ?? error };
+  switch (error.failure) {
+    case TransportFailure.Aborted:
+      return abortedByTick(error.cause);
+    case TransportFailure.Timeout:
+      return new StatusApiError(StatusApiErrorKind.Timeout, error.message, {}, cause);
+    case TransportFailure.Network:
+      return new StatusApiError(StatusApiErrorKind.Network, error.message, {}, cause);
+    case TransportFailure.TooLarge:
+      return new StatusApiError(StatusApiErrorKind.Malformed, error.message, {
+        httpStatus: error.httpStatus ?? undefined,
+      });
+  }
 }
 
 /**
@@ -126,62 +124,30 @@ export class CompanyEnrichStatusApi implements StatusApi {
   }
 
   private async attempt(url: string, jobId: string, signal: AbortSignal): Promise<JobSnapshot> {
-    let key: string;
-    try {
-      key = await this.options.apiKeys.getKey();
-    } catch (error) {
-      // The cause names the secret and the AWS error; neither carries the key.
-      throw new StatusApiError(
-        StatusApiErrorKind.ApiKeyUnavailable,
-        'The CompanyEnrich API key could not be read',
-        {},
-        { cause: error },
-      );
-    }
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
-    let response: Response;
-    let body: string;
-    try {
-      response = await this.fetch(url, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${key}`, accept: 'application/json, application/problem+json' },
-        signal: combined,
-      });
-      const declaredLength = Number(response.headers.get('content-length') ?? '0');
-      if (declaredLength > MAX_BODY_BYTES) {
-        await response.body?.cancel();
-        throw new StatusApiError(
-          StatusApiErrorKind.Malformed,
-          `Response body too large (${declaredLength} bytes)`,
-          {
-            httpStatus: response.status,
-          },
-        );
-      }
-      body = await response.text();
-    } catch (error) {
-      if (error instanceof StatusApiError) throw error;
-      if (signal.aborted) {
-        throw abortedByTick(error);
-      }
-      if (timeout.aborted) {
-        throw new StatusApiError(
-          StatusApiErrorKind.Timeout,
-          `No answer from CompanyEnrich within ${this.options.timeoutMs} ms`,
+    const apiKey = await readApiKey(
+      this.options.apiKeys,
+      (cause) =>
+        new StatusApiError(
+          StatusApiErrorKind.ApiKeyUnavailable,
+          'The CompanyEnrich API key could not be read',
           {},
-          { cause: error },
-        );
-      }
-      throw new StatusApiError(
-        StatusApiErrorKind.Network,
-        'Could not reach CompanyEnrich',
-        {},
-        { cause: error },
-      );
+          { cause },
+        ),
+    );
+    let answer: ExchangeAnswer;
+    try {
+      answer = await exchange(this.fetch, {
+        method: 'GET',
+        url,
+        apiKey,
+        timeoutMs: this.options.timeoutMs,
+        signal,
+      });
+    } catch (error) {
+      throw error instanceof TransportError ? toStatusApiError(error) : error;
     }
-    if (response.status === 200) return this.parseDocument(body, jobId);
-    return this.raiseForStatus(response, body);
+    if (answer.status === 200) return this.parseDocument(answer.body, jobId);
+    return this.raiseForStatus(answer);
   }
 
   private parseDocument(body: string, jobId: string): JobSnapshot {
@@ -201,9 +167,7 @@ export class CompanyEnrichStatusApi implements StatusApi {
     const parsed = bulkJobStatusSchema.safeParse(json);
     if (!parsed.success) {
       // Name the fields, not their values: a value could be a pre-signed URL.
-      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(
-        ', ',
-      );
+      const fields = failedFields(parsed.error.issues);
       throw new StatusApiError(
         StatusApiErrorKind.Malformed,
         `Status response failed validation at: ${fields}`,
@@ -222,37 +186,26 @@ export class CompanyEnrichStatusApi implements StatusApi {
     return parsed.data;
   }
 
-  private raiseForStatus(response: Response, body: string): never {
-    const status = response.status;
-    let problem: { title?: string; detail?: string } | null = null;
-    try {
-      const parsed = problemSchema.safeParse(JSON.parse(body));
-      problem = parsed.success ? parsed.data : null;
-    } catch {
-      // Not JSON: the status code alone decides.
-    }
-    const details = {
-      httpStatus: status,
-      ...(problem?.detail || problem?.title ? { apiDetail: problem.detail ?? problem.title } : {}),
-    };
+  private raiseForStatus({ status, headers, body }: ExchangeAnswer): never {
+    const { message, details } = describeErrorAnswer(status, body);
     switch (status) {
       case 401:
         // The key may have been rotated: fetch it afresh next time.
         this.options.apiKeys.invalidate();
-        throw new StatusApiError(StatusApiErrorKind.Unauthorized, describe(status, problem), details);
+        throw new StatusApiError(StatusApiErrorKind.Unauthorized, message, details);
       case 402:
-        throw new StatusApiError(StatusApiErrorKind.PaymentRequired, describe(status, problem), details);
+        throw new StatusApiError(StatusApiErrorKind.PaymentRequired, message, details);
       case 404:
-        throw new StatusApiError(StatusApiErrorKind.NotFound, describe(status, problem), details);
+        throw new StatusApiError(StatusApiErrorKind.NotFound, message, details);
       case 400:
       case 422:
-        throw new StatusApiError(StatusApiErrorKind.Rejected, describe(status, problem), details);
+        throw new StatusApiError(StatusApiErrorKind.Rejected, message, details);
       case 429:
-        throw new ApiThrottledError(parseRetryAfter(response.headers.get('retry-after'), Date.now()));
+        throw new ApiThrottledError(parseRetryAfter(headers.get('retry-after'), Date.now()));
       default:
         throw new StatusApiError(
           status >= 500 ? StatusApiErrorKind.ServerError : StatusApiErrorKind.UnexpectedHttpStatus,
-          describe(status, problem),
+          message,
           details,
         );
     }
