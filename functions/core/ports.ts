@@ -157,14 +157,15 @@ export interface JobCreationApi {
 }
 
 /**
- * The webhook URL given to CompanyEnrich for a job, and its check: the token is an HMAC of the
- * job id under a secret, compared in constant time.
+ * The webhook URL given to CompanyEnrich for a submission, and its check: the token is an HMAC
+ * of the submission id under a secret, compared in constant time. The URL names the submission,
+ * not the job: the job id only exists once CompanyEnrich answered, after the URL was sent.
  */
 export interface WebhookTokens {
-  /** The full callback URL for `jobId`; null when no webhook base URL is configured. */
-  urlFor(jobId: string): Promise<string | null>;
+  /** The full callback URL for `submissionId`; null when no webhook base URL is configured. */
+  urlFor(submissionId: string): Promise<string | null>;
   /** True only for the token `urlFor` would have put in the URL. */
-  verify(jobId: string, token: string): Promise<boolean>;
+  verify(submissionId: string, token: string): Promise<boolean>;
 }
 
 /** The account-wide watcher state (incidents, API pause). */
