@@ -224,3 +224,58 @@ export function loadPollFunctionConfig(env: NodeJS.ProcessEnv): PollFunctionConf
   }
   return { ...config, jobsTableName, topics: { ...topics, events }, apiKeySource };
 }
+
+/** The configuration of the API function: table and key source guaranteed; the webhook is optional. */
+export interface ApiFunctionConfig extends WatcherConfig {
+  jobsTableName: string;
+  /** Submitting creates jobs at CompanyEnrich. */
+  apiKeySource: ApiKeySource;
+}
+
+/**
+ * Loads the API function's configuration. The webhook fast path is on when `WEBHOOK_BASE_URL`
+ * is set, and then needs `WEBHOOK_SECRET_ARN` to sign the URLs it hands out.
+ *
+ * @throws ConfigError naming every bad or missing variable.
+ */
+export function loadApiFunctionConfig(env: NodeJS.ProcessEnv): ApiFunctionConfig {
+  const config = loadConfig(env, { table: true, apiKey: true });
+  const { jobsTableName, apiKeySource, webhook } = config;
+  if (!jobsTableName || !apiKeySource) {
+    throw new ConfigError('Invalid configuration: table and API key source are required');
+  }
+  if (webhook.baseUrl !== null && webhook.secretId === null) {
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOK_BASE_URL is set, so WEBHOOK_SECRET_ARN is required',
+    );
+  }
+  return { ...config, jobsTableName, apiKeySource };
+}
+
+/** The configuration of the webhook function: it checks jobs and notifies, like the poller. */
+export interface WebhookFunctionConfig extends PollFunctionConfig {
+  webhook: { secretId: string; baseUrl: string | null };
+}
+
+/**
+ * Loads the webhook function's configuration: what the poller needs (a hint leads to a status
+ * check and possibly a notification), plus the secret that verifies the tokens.
+ *
+ * @throws ConfigError naming every bad or missing variable.
+ */
+export function loadWebhookFunctionConfig(env: NodeJS.ProcessEnv): WebhookFunctionConfig {
+  const secretMissing = 'WEBHOOK_SECRET_ARN is required';
+  let config: PollFunctionConfig;
+  try {
+    config = loadPollFunctionConfig(env);
+  } catch (error) {
+    // Name every missing variable at once, the secret included.
+    if (error instanceof ConfigError && !env.WEBHOOK_SECRET_ARN?.trim()) {
+      throw new ConfigError(`${error.message}; ${secretMissing}`, { cause: error });
+    }
+    throw error;
+  }
+  const secretId = config.webhook.secretId;
+  if (secretId === null) throw new ConfigError(`Invalid configuration: ${secretMissing}`);
+  return { ...config, webhook: { ...config.webhook, secretId } };
+}

@@ -134,6 +134,15 @@ export interface SubmissionStore {
   release(idempotencyKey: string): Promise<void>;
 }
 
+/**
+ * Finds a submission by the key it was reserved under: the webhook function knows only the
+ * submission id in its URL (see `WebhookTokens`) and reads which job it became.
+ */
+export interface SubmissionLookup {
+  /** The record reserved under `idempotencyKey`; null when there is none (never, released, expired). */
+  find(idempotencyKey: string): Promise<SubmissionRecord | null>;
+}
+
 /** What CompanyEnrich answered to a bulk job creation. */
 export interface CreatedJob {
   jobId: string;

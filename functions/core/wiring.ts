@@ -2,11 +2,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { randomUUID } from 'node:crypto';
 import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
+import { CompanyEnrichJobCreationApi } from './adapters/companyenrich-job-creation-api.js';
 import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
 import { SnsNotifier } from './adapters/sns-notifier.js';
+import { HmacWebhookTokens, SecretsManagerSecret, type SecretSource } from './adapters/webhook-tokens.js';
+import type { JobsApplication, WebhookApplication } from './application.js';
 import type { ApiKeySource, WatcherConfig } from './config.js';
 import { ConfigError } from './domain/errors.js';
+import type { WebhookTokens } from './ports.js';
+import { makeJobsApplication, type JobsApplicationDeps } from './use-cases/jobs-application.js';
+import {
+  DEFAULT_HINT_WINDOW_MS,
+  makeWebhookApplication,
+  type WebhookDeps,
+} from './use-cases/webhook-hint.js';
 
 // The stores have their own module so that the CLI's `track` and `list` can build them without
 // loading SNS, Secrets Manager and Powertools.
@@ -62,4 +73,64 @@ export function createSnsNotifier(client: SNSClient, config: WatcherConfig): Sns
     );
   }
   return new SnsNotifier(client, config.topics);
+}
+
+/** The job creation adapter: the same key provider as the status adapter, the same timeout. */
+export function createJobCreationApi(
+  config: WatcherConfig,
+  apiKeys: ApiKeyProvider,
+): CompanyEnrichJobCreationApi {
+  return new CompanyEnrichJobCreationApi({
+    baseUrl: config.apiBaseUrl,
+    apiKeys,
+    timeoutMs: config.tick.requestTimeoutMs,
+  });
+}
+
+/** Without a webhook secret the fast path is off: no URL is handed out and no token is valid. */
+const NO_WEBHOOK: WebhookTokens = {
+  urlFor: () => Promise.resolve(null),
+  verify: () => Promise.resolve(false),
+};
+
+/**
+ * The webhook tokens for the configuration: keyed by the Secrets Manager secret (cached like the
+ * API key), or by `secret` when given (the local run). Off without either.
+ */
+export function createWebhookTokens(
+  config: WatcherConfig,
+  options: { secretsManager?: SecretsManagerClient; secret?: SecretSource } = {},
+): WebhookTokens {
+  const { secretId, baseUrl } = config.webhook;
+  if (options.secret) return new HmacWebhookTokens(options.secret, baseUrl);
+  if (secretId === null) return NO_WEBHOOK;
+  const provider = new SecretsProvider(
+    options.secretsManager ? { awsSdkV3Client: options.secretsManager } : {},
+  );
+  return new HmacWebhookTokens(
+    new SecretsManagerSecret(secretId, config.apiKeyCacheSeconds, provider),
+    baseUrl,
+  );
+}
+
+/**
+ * The jobs application (HTTP API and CLI) over built adapters. A reservation outlives a full
+ * creation request twice over, so a live submit is never taken over by its own retry.
+ */
+export function createJobsApplication(
+  config: WatcherConfig,
+  deps: Omit<JobsApplicationDeps, 'newId' | 'reservationMs'> & Partial<Pick<JobsApplicationDeps, 'newId'>>,
+): JobsApplication {
+  return makeJobsApplication({
+    newId: randomUUID,
+    reservationMs: 2 * config.tick.requestTimeoutMs + 10_000,
+    ...deps,
+  });
+}
+
+/** The webhook application over built adapters, with the default hint window. */
+export function createWebhookApplication(
+  deps: Omit<WebhookDeps, 'hintWindowMs'> & Partial<Pick<WebhookDeps, 'hintWindowMs'>>,
+): WebhookApplication {
+  return makeWebhookApplication({ hintWindowMs: DEFAULT_HINT_WINDOW_MS, ...deps });
 }

@@ -352,6 +352,9 @@ describe.each(backends)('DynamoDB job catalog on %s', (_name, startBackend) => {
       expect(await catalog.claimHintCheck(job.jobId, minute(5), window)).toBe(true);
       // A claim is not a change of the job: a tick holding the job's version still writes.
       expect((await jobs.get(job.jobId))?.version).toBe(job.version);
+      await expect(catalog.claimHintCheck(job.jobId, minute(9), -1)).rejects.toBeInstanceOf(ValidationError);
+      await expect(catalog.claimHintCheck(job.jobId, 'soon', window)).rejects.toBeInstanceOf(ValidationError);
+      expect(await catalog.claimHintCheck(job.jobId, minute(9), window)).toBe(true);
     });
 
     it('refuses an unknown job and writes nothing', async () => {

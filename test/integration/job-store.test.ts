@@ -94,6 +94,24 @@ describe.each(backends)('DynamoDB stores on %s', (_name, startBackend) => {
     expect(await store.get(job.jobId)).toEqual(job);
   });
 
+  it('remembers a job submitted with a webhook URL, and reads older items as tracked without one', async () => {
+    const submitted = await store.track({
+      jobId: ids(),
+      label: null,
+      metadata: {},
+      trackedAt: T0,
+      webhook: true,
+    });
+    expect(submitted).toMatchObject({ webhook: true, untrackedAt: null });
+    expect(await store.get(submitted.jobId)).toEqual(submitted);
+    expect((await track()).webhook).toBe(false);
+
+    // An item written before untracking and webhooks existed.
+    const oldId = ids();
+    await putRaw({ pk: `JOB#${oldId}`, entity: 'job', job_id: oldId, status: 'processing', version: 4 });
+    expect(await store.get(oldId)).toMatchObject({ webhook: false, untrackedAt: null, status: 'processing' });
+  });
+
   it('records a transition and its history in one conditional write', async () => {
     const job = await track();
     const decision = decideAfterAnswer(

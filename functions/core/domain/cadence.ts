@@ -10,6 +10,11 @@ export interface CadencePolicy {
 
 const MINUTE_MS = 60_000;
 
+/** How much sparser a job with a webhook is polled: the callback, not the poll, is the fast path. */
+export const WEBHOOK_STRETCH = 3;
+/** The longest a webhook job goes unchecked while healthy: the safety net when no callback comes. */
+export const WEBHOOK_MAX_DELAY_MS = 15 * MINUTE_MS;
+
 /**
  * How long to wait before checking a healthy job again.
  *
@@ -17,9 +22,25 @@ const MINUTE_MS = 60_000;
  * jobs are checked less often: that keeps API traffic proportional to useful answers while a
  * notification is at most a few intervals late. `completing` is always checked at the base
  * interval because CompanyEnrich uses it for the last step before a final status.
+ *
+ * A job created with the watcher's webhook URL (`webhook`) announces its end itself, so polling
+ * is only the safety net: {@link WEBHOOK_STRETCH} times sparser, but never more than
+ * {@link WEBHOOK_MAX_DELAY_MS} apart (nor less often than without a webhook). `completing`
+ * keeps the base interval even then: a lost callback should cost little at the very end.
  */
-export function healthyCheckDelayMs(status: JobStatus, jobAgeMs: number, policy: CadencePolicy): number {
+export function healthyCheckDelayMs(
+  status: JobStatus,
+  jobAgeMs: number,
+  policy: CadencePolicy,
+  options: { webhook?: boolean } = {},
+): number {
   if (status === JobStatus.Completing) return policy.pollIntervalMs;
+  const delay = unstretchedDelayMs(jobAgeMs, policy);
+  if (!options.webhook) return delay;
+  return Math.max(delay, Math.min(delay * WEBHOOK_STRETCH, WEBHOOK_MAX_DELAY_MS));
+}
+
+function unstretchedDelayMs(jobAgeMs: number, policy: CadencePolicy): number {
   if (jobAgeMs < 15 * MINUTE_MS) return policy.pollIntervalMs;
   if (jobAgeMs < 120 * MINUTE_MS) return 2 * policy.pollIntervalMs;
   return 5 * policy.pollIntervalMs;

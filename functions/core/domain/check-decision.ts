@@ -83,7 +83,8 @@ function healthyNextCheck(
   policy: DecisionPolicy,
   latest: JobSnapshot | null = null,
 ): string {
-  return addMs(now, healthyCheckDelayMs(status, ageMs(job, now, latest), policy));
+  const delayMs = healthyCheckDelayMs(status, ageMs(job, now, latest), policy, { webhook: job.webhook });
+  return addMs(now, delayMs);
 }
 
 function terminalFields(

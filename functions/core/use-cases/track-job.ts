@@ -13,6 +13,8 @@ export interface TrackRequest {
   jobId: string;
   label?: string | null;
   metadata?: Record<string, string>;
+  /** The job was created with the watcher's webhook URL (submit); default false. */
+  webhook?: boolean;
 }
 
 /**
@@ -27,6 +29,19 @@ export function validateTrackRequest(request: TrackRequest): Omit<NewTrackedJob,
       `"${request.jobId.slice(0, 80)}" is not a CompanyEnrich job id (expected a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6)`,
     );
   }
+  const { label, metadata } = validateLabelAndMetadata(request);
+  return { jobId: jobId.toLowerCase(), label, metadata, ...(request.webhook ? { webhook: true } : {}) };
+}
+
+/**
+ * Checks and normalises the label and metadata a caller attaches to a job (track and submit).
+ *
+ * @throws ValidationError saying exactly which part is wrong.
+ */
+export function validateLabelAndMetadata(request: Pick<TrackRequest, 'label' | 'metadata'>): {
+  label: string | null;
+  metadata: Record<string, string>;
+} {
   const label = request.label?.trim() ? request.label.trim() : null;
   if (label !== null) {
     if (label.length > MAX_LABEL_LENGTH) {
@@ -44,6 +59,8 @@ export function validateTrackRequest(request: TrackRequest): Omit<NewTrackedJob,
     );
   }
   for (const [key, value] of entries) {
+    if (typeof value !== 'string')
+      throw new ValidationError(`Metadata value for "${key.slice(0, 80)}" must be a string`);
     if (!METADATA_KEY_PATTERN.test(key)) {
       throw new ValidationError(`Metadata key "${key.slice(0, 80)}" must be 1-64 of A-Z a-z 0-9 _ . : -`);
     }
@@ -53,7 +70,7 @@ export function validateTrackRequest(request: TrackRequest): Omit<NewTrackedJob,
       );
     }
   }
-  return { jobId: jobId.toLowerCase(), label, metadata: { ...metadata } };
+  return { label, metadata: { ...metadata } };
 }
 
 export type TrackOutcome =

@@ -96,6 +96,7 @@ export class DynamoDbJobCatalog implements JobCatalog {
   async claimHintCheck(jobId: string, now: string, windowMs: number): Promise<boolean> {
     const nowMs = Date.parse(now);
     if (!Number.isFinite(nowMs)) throw new ValidationError('now must be an ISO-8601 time');
+    if (!Number.isFinite(windowMs) || windowMs < 0) throw new ValidationError('windowMs must be 0 or more');
     // Stored and compared as toISOString() text, which sorts as time does.
     const windowStart = new Date(nowMs - windowMs).toISOString();
     try {
