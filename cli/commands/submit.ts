@@ -53,7 +53,8 @@ export function formatJobSummary(job: TrackedJob): string {
       `  domains: ${snapshot.total_domains ?? '?'} (${snapshot.success_count ?? 0} succeeded, ${snapshot.failed_count ?? 0} failed)`,
     );
     if (snapshot.credits_charged !== null) lines.push(`  credits charged: ${snapshot.credits_charged}`);
-    const startedMs = Date.parse(snapshot.created_at ?? '');
+    // As the notification counts it: from the start of processing.
+    const startedMs = Date.parse(snapshot.started_at ?? snapshot.created_at ?? '');
     const endedMs = Date.parse(snapshot.completed_at ?? '');
     if (Number.isFinite(startedMs) && Number.isFinite(endedMs)) {
       lines.push(`  duration: ${formatDuration(endedMs - startedMs)}`);
