@@ -5,7 +5,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobsApplication, SubmitResult } from '../../functions/core/application.js';
 import type { TrackedJob } from '../../functions/core/domain/job.js';
+import { ValidationError } from '../../functions/core/domain/errors.js';
 import { isTerminal, JobStatus } from '../../functions/core/domain/job-status.js';
+import { readRunningInstance } from '../../local/home.js';
 import { openJobsApplication } from '../application.js';
 import type { CliContext } from '../context.js';
 import { readDomainFile, validateDomainFile } from '../domain-file.js';
@@ -109,13 +111,20 @@ async function waitForEnd(context: CliContext, jobs: JobsApplication, jobId: str
  * creates the job through the core's submit, and prints the job id, the domain count and the
  * duplicates removed. With `--wait`, follows the job to its end; exit 1 when it did not complete.
  *
- * @throws ValidationError (exit 2) for an unreadable or malformed file or a bad domain.
+ * @throws ValidationError (exit 2) for an unreadable or malformed file or a bad domain, or for
+ *   `--wait` in local mode with no `start` running.
  */
 export async function submitCommand(
   context: CliContext,
   file: string,
   options: SubmitOptions,
 ): Promise<number> {
+  if (options.wait && !context.config.jobsTableName && !(await readRunningInstance(context.home))) {
+    // Nothing would record the job's progress, and this process would hold the store start needs.
+    throw new ValidationError(
+      '--wait in local mode follows what a running `enrich-job-watch start` records: start it first (in another terminal)',
+    );
+  }
   const parsed = await readDomainFile(file);
   const { domains, duplicatesRemoved } = validateDomainFile(file, parsed);
   context.log.info('Submitting', {

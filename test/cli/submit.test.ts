@@ -181,6 +181,14 @@ describe('show and untrack', () => {
 });
 
 describe('submit --wait against a running start', () => {
+  it('is refused (exit 2, nothing created) in local mode when no start runs to record progress', async () => {
+    const file = await domainFile('no-start.txt', 'acme.com\n');
+    const result = await runCli(['submit', file, '--wait'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('start it first');
+    expect(creates()).toBe(0);
+  });
+
   it('prints progress lines (stdout is not a terminal) until the job ends, then its summary', async () => {
     const start = new CliProcess(['start'], { ...env, POLL_INTERVAL_SECONDS: '1' });
     running.push(start);
