@@ -9,7 +9,7 @@ import { HumanLog } from './human-log.js';
 export const LOCAL_POLL_INTERVAL_SECONDS = '5';
 
 /** The commands, as named on the command line. */
-export type CommandName = 'track' | 'list' | 'poll' | 'start';
+export type CommandName = 'track' | 'submit' | 'list' | 'show' | 'untrack' | 'poll' | 'start';
 
 /** Everything a command needs besides its arguments. */
 export interface CliContext {
@@ -40,8 +40,10 @@ export function createCliContext(
       ? { ...env, POLL_INTERVAL_SECONDS: LOCAL_POLL_INTERVAL_SECONDS }
       : env;
   const config = loadConfig(effectiveEnv);
-  if ((command === 'poll' || command === 'start') && config.jobsTableName && !config.apiKeySource) {
-    // The simulator knows none of a real table's jobs: polling them against it would end them as not_found.
+  const callsTheApi = command === 'poll' || command === 'start' || command === 'submit';
+  if (callsTheApi && config.jobsTableName && !config.apiKeySource) {
+    // The simulator knows none of a real table's jobs: polling them against it would end them as
+    // not_found, and a job submitted to it would exist nowhere but in this process.
     throw new ConfigError(
       'Invalid configuration: with JOBS_TABLE_NAME set, ' +
         'COMPANYENRICH_API_KEY_SECRET_ARN or COMPANYENRICH_API_KEY is required',

@@ -18,7 +18,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStores } from '../functions/core/adapters/dynamodb/stores.js';
 import { WatcherError } from '../functions/core/domain/errors.js';
-import type { JobStore, Notifier, StatusApi, WatcherStateStore } from '../functions/core/ports.js';
+import type {
+  JobCatalog,
+  JobStore,
+  Notifier,
+  StatusApi,
+  SubmissionLookup,
+  SubmissionStore,
+  WatcherStateStore,
+} from '../functions/core/ports.js';
 import { ConsoleNotifier, DeliverAndShowNotifier } from '../local/console-notifier.js';
 import {
   embeddedDynamoDbClient,
@@ -29,6 +37,8 @@ import {
 } from '../local/embedded-dynamodb.js';
 import { homePaths, readRunningInstance } from '../local/home.js';
 import type { HostedSimulator } from '../local/simulator-host.js';
+import type { WebhookDelivery } from '../local/simulator/index.js';
+import type { ApiKeyProvider } from '../functions/core/adapters/api-key.js';
 import type { CliContext } from './context.js';
 import type { Resources } from './resources.js';
 
@@ -39,6 +49,8 @@ export type Role = 'command' | 'local-run';
 export interface OpenedStore {
   store: JobStore;
   watcherState: WatcherStateStore;
+  catalog: JobCatalog;
+  submissions: SubmissionStore & SubmissionLookup;
   description: string;
   /** The endpoint of the embedded DynamoDB this process serves (only for `start` in local mode). */
   servedEndpoint: string | null;
@@ -53,6 +65,10 @@ function closing<T extends { destroy(): void }>(client: T, what: string, resourc
   return client;
 }
 
+function storeOptions(context: CliContext): { retentionMs: number | null } {
+  return { retentionMs: context.config.tick.retentionMs };
+}
+
 /** How long a command waits for another short command to release the data folder. */
 const BUSY_FOLDER_WAIT_MS = 5_000;
 
@@ -63,10 +79,10 @@ async function openLocalFolder(context: CliContext, resources: Resources): Promi
   resources.add('the embedded DynamoDB', () => embedded.close());
   const client = closing(embeddedDynamoDbClient(embedded.endpoint), 'the DynamoDB client', resources);
   await ensureJobsTable(client);
-  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, context.log);
+  const { jobs, ...stores } = createStores(client, LOCAL_TABLE_NAME, context.log, storeOptions(context));
   return {
     store: jobs,
-    watcherState,
+    ...stores,
     description: `embedded DynamoDB in ${folder}`,
     servedEndpoint: embedded.endpoint,
   };
@@ -79,10 +95,10 @@ function attachToRunning(
   resources: Resources,
 ): OpenedStore {
   const client = closing(embeddedDynamoDbClient(endpoint), 'the DynamoDB client', resources);
-  const { jobs, watcherState } = createStores(client, LOCAL_TABLE_NAME, context.log);
+  const { jobs, ...stores } = createStores(client, LOCAL_TABLE_NAME, context.log, storeOptions(context));
   return {
     store: jobs,
-    watcherState,
+    ...stores,
     description: `the local store of the running start (pid ${pid})`,
     servedEndpoint: null,
   };
@@ -101,10 +117,15 @@ export async function openJobStore(
   const { config } = context;
   if (config.jobsTableName) {
     const client = closing(new DynamoDBClient({}), 'the DynamoDB client', resources);
-    const { jobs, watcherState } = createStores(client, config.jobsTableName, context.log);
+    const { jobs, ...stores } = createStores(
+      client,
+      config.jobsTableName,
+      context.log,
+      storeOptions(context),
+    );
     return {
       store: jobs,
-      watcherState,
+      ...stores,
       description: `DynamoDB table ${config.jobsTableName} (standard AWS configuration)`,
       servedEndpoint: null,
     };
@@ -130,23 +151,38 @@ export async function openJobStore(
   }
 }
 
-/** The status API plus a line saying where it is. */
+/** The CompanyEnrich API (real or simulated) plus a line saying where it is. */
 export interface OpenedStatusApi {
   statusApi: StatusApi;
+  /** Where the API is, and its key: what the job creation adapter needs too. */
+  apiBaseUrl: string;
+  apiKeys: ApiKeyProvider;
   description: string;
   /** The simulator this process hosts, if any. */
   hosted: HostedSimulator | null;
 }
 
+/** What the caller of {@link openStatusApi} may ask of a simulator it hosts. */
+export interface HostingOptions {
+  durationScale?: number;
+  /**
+   * Save the simulator's plans (default: only for `start`): `submit` must, or the job it creates
+   * would be lost; a one-off `poll --once` must not race a later `start` for the file.
+   */
+  persist?: boolean;
+  /** Told about each completion callback the hosted simulator made. */
+  onWebhook?: (delivery: WebhookDelivery) => void;
+}
+
 /**
- * Opens the CompanyEnrich status API: the real one when a key is configured, else the simulator
- * (the running `start`'s, or one hosted here; only `start` saves its plans).
+ * Opens the CompanyEnrich API: the real one when a key is configured, else the simulator
+ * (the running `start`'s, or one hosted here).
  */
 export async function openStatusApi(
   context: CliContext,
   role: Role,
   resources: Resources,
-  options: { durationScale?: number } = {},
+  options: HostingOptions = {},
 ): Promise<OpenedStatusApi> {
   const { config } = context;
   const { createApiKeyProvider, createStatusApi } = await import('../functions/core/wiring.js');
@@ -154,6 +190,8 @@ export async function openStatusApi(
     const apiKeys = createApiKeyProvider(config.apiKeySource, context.env, config.apiKeyCacheSeconds);
     return {
       statusApi: createStatusApi(config, apiKeys),
+      apiBaseUrl: config.apiBaseUrl,
+      apiKeys,
       description: `CompanyEnrich API at ${config.apiBaseUrl}`,
       hosted: null,
     };
@@ -162,24 +200,29 @@ export async function openStatusApi(
     import('../functions/core/adapters/api-key.js'),
     import('../local/simulator-host.js'),
   ]);
-  const simulatorApi = (url: string): StatusApi =>
-    createStatusApi({ ...config, apiBaseUrl: url }, new StaticApiKey(LOCAL_SIMULATOR_API_KEY));
+  const apiKeys = new StaticApiKey(LOCAL_SIMULATOR_API_KEY);
+  const simulatorApi = (url: string): StatusApi => createStatusApi({ ...config, apiBaseUrl: url }, apiKeys);
   const running = role === 'command' ? await readRunningInstance(context.home) : null;
   if (running?.simulatorUrl) {
     return {
       statusApi: simulatorApi(running.simulatorUrl),
+      apiBaseUrl: running.simulatorUrl,
+      apiKeys,
       description: `the simulator of the running start (pid ${running.pid}) at ${running.simulatorUrl}`,
       hosted: null,
     };
   }
   const hosted = await hostSimulator({
     plansFile: homePaths(context.home).simulatorJobs,
-    persist: role === 'local-run',
+    persist: options.persist ?? role === 'local-run',
     durationScale: options.durationScale ?? 1,
+    ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
   });
   resources.add('the simulator', () => hosted.stop());
   return {
     statusApi: simulatorApi(hosted.url),
+    apiBaseUrl: hosted.url,
+    apiKeys,
     description: `CompanyEnrich simulator at ${hosted.url} (no COMPANYENRICH_API_KEY set)`,
     hosted,
   };

@@ -21,6 +21,9 @@ Environment:
                              credentials, AWS_ENDPOINT_URL); unset: the local run's embedded store
   ENRICH_JOB_WATCH_HOME      data folder of the local run (default: ./.local/enrich-job-watch)
   COMPANYENRICH_API_KEY      use the real API (COMPANYENRICH_API_URL); unset in local mode: the simulator
+  WEBHOOK_SECRET_ARN, WEBHOOK_BASE_URL
+                             with a table: submit passes the deployed webhook route as webhook_url
+                             (local mode: the running start's route, found through the data folder)
   EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN
                              also publish notifications to these SNS topics (one per channel)
   POLL_INTERVAL_SECONDS      tick interval (start and local mode default to 5)
@@ -49,6 +52,14 @@ async function contextFor(command: Command, name: CommandName): Promise<CliConte
 /** Receives the exit code a command's action resolves to. */
 type SetExitCode = (code: number) => void;
 
+/** `submit`'s options as commander parses them (`--idempotency-key` becomes `idempotencyKey`). */
+interface SubmitCommandOptions {
+  label?: string;
+  meta?: Record<string, string>;
+  idempotencyKey?: string;
+  wait?: boolean;
+}
+
 function addTrackCommand(program: Command, setExitCode: SetExitCode): void {
   program
     .command('track')
@@ -66,6 +77,59 @@ function addTrackCommand(program: Command, setExitCode: SetExitCode): void {
         setExitCode(await trackCommand(context, jobId, options));
       },
     );
+}
+
+function addSubmitCommand(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command('submit')
+    .description('create a bulk job at CompanyEnrich from a domain file, and track it from creation')
+    .argument(
+      '<file>',
+      'one domain per line (# comments and blank lines skipped), or a CSV with a domain column',
+    )
+    .option('--label <label>', 'a name for people, used in notifications')
+    .option('--meta <key=value>', 'metadata passed on in notifications (repeatable)', collectMetadata)
+    .option('--idempotency-key <key>', 'a retry with the same key returns the first job instead of a new one')
+    .option('--wait', 'show progress until the job ends, then its summary (exit 1 unless it completed)')
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (file: string, options: SubmitCommandOptions, command: Command) => {
+      const [{ submitCommand }, context] = await Promise.all([
+        import('./commands/submit.js'),
+        contextFor(command, 'submit'),
+      ]);
+      setExitCode(await submitCommand(context, file, options));
+    });
+}
+
+function addShowCommand(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command('show')
+    .description('show one tracked job with its full history')
+    .argument('<jobId>', 'the CompanyEnrich job id (a UUID)')
+    .option('--json', 'print the job as JSON (the same view as list --json)')
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (jobId: string, options: { json?: boolean }, command: Command) => {
+      const [{ showCommand }, context] = await Promise.all([
+        import('./commands/show.js'),
+        contextFor(command, 'show'),
+      ]);
+      setExitCode(await showCommand(context, jobId, options));
+    });
+}
+
+function addUntrackCommand(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command('untrack')
+    .description('stop watching a job (its history is kept until it expires)')
+    .argument('<jobId>', 'the CompanyEnrich job id (a UUID)')
+    .option('-v, --verbose', 'also print info logs')
+    .action(async (jobId: string, _options: unknown, command: Command) => {
+      const [{ untrackCommand }, context] = await Promise.all([
+        import('./commands/untrack.js'),
+        contextFor(command, 'untrack'),
+      ]);
+      setExitCode(await untrackCommand(context, jobId));
+    });
 }
 
 function addListCommand(program: Command, setExitCode: SetExitCode): void {
@@ -126,7 +190,16 @@ function buildProgram(setExitCode: SetExitCode, setVerbose: (verbose: boolean) =
   program.hook('preAction', (_program, actionCommand) => {
     setVerbose(Boolean(actionCommand.optsWithGlobals<{ verbose?: boolean }>().verbose));
   });
-  for (const addCommand of [addTrackCommand, addListCommand, addPollCommand, addStartCommand]) {
+  const commands = [
+    addTrackCommand,
+    addSubmitCommand,
+    addListCommand,
+    addShowCommand,
+    addUntrackCommand,
+    addPollCommand,
+    addStartCommand,
+  ];
+  for (const addCommand of commands) {
     addCommand(program, setExitCode);
   }
   return program;

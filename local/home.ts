@@ -6,6 +6,7 @@
  * - `dynamodb/`            the embedded DynamoDB's LevelDB files
  * - `simulator-jobs.json`  the simulator's job plans, so a restart continues where it stopped
  * - `running.json`         endpoints and pid of the running `start`; removed when it stops
+ * - `webhook-secret`       the key of the local run's webhook tokens (created on first use, mode 0600)
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,7 @@ export function homePaths(home: string) {
     dynamoDb: join(home, 'dynamodb'),
     simulatorJobs: join(home, 'simulator-jobs.json'),
     runningInstance: join(home, 'running.json'),
+    webhookSecret: join(home, 'webhook-secret'),
   };
 }
 
@@ -35,11 +37,16 @@ const runningInstanceSchema = z.object({
   dynamoDbEndpoint: z.url().nullable(),
   /** null when `start` talks to the real CompanyEnrich API. */
   simulatorUrl: z.url().nullable(),
+  /**
+   * Base URL of the webhook route `start` serves on loopback (the `webhook_url` a `submit` passes
+   * to the simulator); absent in files written before the fast path existed.
+   */
+  webhookBaseUrl: z.url().nullable().default(null),
   startedAt: z.string(),
 });
 
 /** What a running `start` publishes about itself. */
-export type RunningInstance = z.infer<typeof runningInstanceSchema>;
+export type RunningInstance = z.output<typeof runningInstanceSchema>;
 
 /** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {

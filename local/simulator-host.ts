@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../functions/core/domain/errors.js';
 import { writeFileAtomically } from './home.js';
-import { CompanyEnrichSimulator, type PersistedJobPlan } from './simulator/index.js';
+import { CompanyEnrichSimulator, type PersistedJobPlan, type WebhookDelivery } from './simulator/index.js';
 
 /**
  * The key the local run and its simulator agree on. Not a secret: the simulator only listens on
@@ -51,11 +51,13 @@ async function readPlans(file: string): Promise<PersistedJobPlan[] | null> {
  * @param options.persist - save the plans on `save()`, `stop()` and after each job created over
  *   HTTP; off for a one-off `poll --once`, which must not race a later `start` for the file.
  * @param options.durationScale - duration scale of jobs created through `POST /companies/enrich/bulk`.
+ * @param options.onWebhook - told about each completion callback (the local run logs failed ones).
  */
 export async function hostSimulator(options: {
   plansFile: string;
   persist: boolean;
   durationScale: number;
+  onWebhook?: (delivery: WebhookDelivery) => void;
 }): Promise<HostedSimulator> {
   const { plansFile, persist } = options;
   const plans = await readPlans(plansFile);
@@ -73,6 +75,7 @@ export async function hostSimulator(options: {
     // Job ids come from the seed: a fresh seed per process keeps new ids clear of the saved ones.
     seed: randomInt(2 ** 31),
     durationScale: options.durationScale,
+    ...(options.onWebhook ? { onWebhook: options.onWebhook } : {}),
     onRequest: (request) => {
       if (request.method === 'POST' && request.status === 200) void save().catch(() => undefined);
     },

@@ -19,13 +19,22 @@ import {
   removeRunningInstance,
   writeRunningInstance,
 } from '../../local/home.js';
+import type { WebhookDelivery } from '../../local/simulator/index.js';
+import { createWebhookApplication, webhookTokens } from '../application.js';
 import type { CliContext } from '../context.js';
-import { createNotifier, openJobStore, openStatusApi, type OpenedStatusApi } from '../environment.js';
+import {
+  createNotifier,
+  openJobStore,
+  openStatusApi,
+  type OpenedStatusApi,
+  type OpenedStore,
+} from '../environment.js';
 import { ExitCode } from '../exit-code.js';
 import { withInterrupt } from '../interrupt.js';
 import { TransitionReportingStore } from '../observed-store.js';
 import { formatTickSummary, formatTransition, jobName, plural } from '../output.js';
 import { withResources, type Resources } from '../resources.js';
+import { LocalWebhookServer } from '../webhook-server.js';
 
 /**
  * How long one tick may run before it stops starting checks: well beyond a healthy tick, short
@@ -44,6 +53,42 @@ interface LocalRun {
 }
 
 /**
+ * Serves the webhook route on loopback (local store only: with a table, CompanyEnrich calls the
+ * deployed route) and resolves its base URL, or null.
+ */
+async function serveWebhooks(
+  context: CliContext,
+  resources: Resources,
+  parts: { opened: OpenedStore; tick: PollTickDeps },
+): Promise<string | null> {
+  if (context.config.jobsTableName) return null;
+  const webhooks = await createWebhookApplication({
+    ...parts,
+    // Only verifies tokens: the URLs are made by `submit`, with the same key.
+    tokens: await webhookTokens(context, null),
+  });
+  const server = new LocalWebhookServer(webhooks, context.log, (id, outcome) => {
+    context.print(
+      `[${clockTime()}] webhook call (submission ${id.slice(0, 8)}): ${outcome.replace('_', ' ')}`,
+    );
+  });
+  const baseUrl = await server.start();
+  resources.add('the webhook route', () => server.stop());
+  return baseUrl;
+}
+
+/** The local run logs a completion callback its simulator could not deliver (it is not retried). */
+function reportWebhookFailure(context: CliContext): (delivery: WebhookDelivery) => void {
+  return (delivery) => {
+    if (delivery.error === null) return;
+    context.log.warn('The simulator could not call a webhook; the poll tick will find the job ended', {
+      job_id: delivery.jobId,
+      error: delivery.error,
+    });
+  };
+}
+
+/**
  * Opens everything the run needs, announces it in the data folder for other commands, and
  * prints where each part is.
  */
@@ -54,24 +99,11 @@ async function openLocalRun(
 ): Promise<LocalRun> {
   const { config, log, print, home } = context;
   const opened = await openJobStore(context, 'local-run', resources);
-  const api = await openStatusApi(context, 'local-run', resources, { durationScale });
-  const { notifier, description: notifierDescription } = await createNotifier(context, resources);
-  await writeRunningInstance(home, {
-    pid: process.pid,
-    dynamoDbEndpoint: opened.servedEndpoint,
-    simulatorUrl: api.hosted?.url ?? null,
-    startedAt: new Date().toISOString(),
+  const api = await openStatusApi(context, 'local-run', resources, {
+    durationScale,
+    onWebhook: reportWebhookFailure(context),
   });
-  // Registered last so it runs first: no command attaches to a store that is closing.
-  resources.add('the running-instance file', () => removeRunningInstance(home, process.pid));
-
-  print('enrich-job-watch: local run');
-  print(`  data folder:   ${home}`);
-  print(`  store:         ${opened.description}`);
-  print(`  status API:    ${api.description}`);
-  print(`  notifications: ${notifierDescription}`);
-  print(`  schedule:      a tick every ${config.tick.pollIntervalMs / 1000} s (POLL_INTERVAL_SECONDS)`);
-
+  const { notifier, description: notifierDescription } = await createNotifier(context, resources);
   const store = new TransitionReportingStore(opened.store, (job, entry) => {
     print(`[${clockTime()}]   ${formatTransition(job, entry)}`);
   });
@@ -85,6 +117,25 @@ async function openLocalRun(
     random: Math.random,
     policy: config.tick,
   };
+  const webhookBaseUrl = await serveWebhooks(context, resources, { opened, tick: deps });
+  await writeRunningInstance(home, {
+    pid: process.pid,
+    dynamoDbEndpoint: opened.servedEndpoint,
+    simulatorUrl: api.hosted?.url ?? null,
+    webhookBaseUrl,
+    startedAt: new Date().toISOString(),
+  });
+  // Registered last so it runs first: no command attaches to a store that is closing.
+  resources.add('the running-instance file', () => removeRunningInstance(home, process.pid));
+
+  print('enrich-job-watch: local run');
+  print(`  data folder:   ${home}`);
+  print(`  store:         ${opened.description}`);
+  print(`  status API:    ${api.description}`);
+  print(`  notifications: ${notifierDescription}`);
+  print(`  schedule:      a tick every ${config.tick.pollIntervalMs / 1000} s (POLL_INTERVAL_SECONDS)`);
+  if (webhookBaseUrl)
+    print(`  webhooks:      ${webhookBaseUrl}/hooks/companyenrich/... (submit's fast path)`);
   return { api, deps };
 }
 

@@ -81,7 +81,8 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 }
 
 /** Validated input of `POST /companies/enrich/bulk`, or the `errors` map of a 422. */
-export type CreateRequest = { domains: string[] } | { errors: Record<string, string[]> };
+export type CreateRequest =
+  { domains: string[]; webhookUrl: string | null } | { errors: Record<string, string[]> };
 
 /**
  * Validates a create-job body and de-duplicates its domains (trimmed, case-insensitive) the way the real
@@ -105,7 +106,10 @@ export function parseCreateRequest(body: unknown, maxDomains: number): CreateReq
     errors.webhook_url = ['The webhook_url field must be an absolute http(s) URL or null.'];
   }
   if (Object.keys(errors).length > 0) return { errors };
-  return { domains: [...new Set((entries as string[]).map((domain) => domain.trim().toLowerCase()))] };
+  return {
+    domains: [...new Set((entries as string[]).map((domain) => domain.trim().toLowerCase()))],
+    webhookUrl: typeof webhookUrl === 'string' ? webhookUrl : null,
+  };
 }
 
 function isHttpUrl(value: unknown): boolean {

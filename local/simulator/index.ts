@@ -31,6 +31,7 @@ import {
 } from './plan.js';
 import { RequestLog, type SimulatorRequest } from './request-log.js';
 import { LoopbackServer } from './server.js';
+import { WebhookCallbacks, type WebhookDelivery } from './webhooks.js';
 
 export { planRandomJob, DEFAULT_FAILURE_MESSAGE, DEFAULT_SUCCESS_RATIO, UUID_PATTERN } from './plan.js';
 export type {
@@ -43,6 +44,7 @@ export type {
 export type { SimulatorFault } from './faults.js';
 export type { CreateFault } from './create-faults.js';
 export type { SimulatorRequest } from './request-log.js';
+export type { WebhookDelivery } from './webhooks.js';
 
 export type AccountState = 'ok' | 'unauthorized' | 'payment_required';
 
@@ -56,6 +58,8 @@ export interface SimulatorOptions {
   durationScale?: number;
   /** Called after each request is logged, e.g. for the local run to print it. Exceptions are ignored. */
   onRequest?: (request: SimulatorRequest) => void;
+  /** Called after each completion callback to a job's `webhook_url`, e.g. to log a failed one. */
+  onWebhook?: (delivery: WebhookDelivery) => void;
 }
 
 const BULK_PATH = '/companies/enrich/bulk';
@@ -66,7 +70,8 @@ const REQUESTS_PER_MINUTE = 300;
 
 /**
  * Simulates CompanyEnrich's `GET /companies/enrich/bulk/{jobId}`, `POST /companies/enrich/bulk` and
- * `GET /me` over real HTTP. Never writes to stdout; never echoes the API key.
+ * `GET /me` over real HTTP, and calls a created job's `webhook_url` once when it ends (see
+ * `webhooks.ts`). Never writes to stdout; never echoes the API key.
  */
 export class CompanyEnrichSimulator {
   private readonly jobs = new SimulatedJobs();
@@ -74,6 +79,7 @@ export class CompanyEnrichSimulator {
   private readonly createFaults = new CreateFaultQueue();
   private readonly log: RequestLog;
   private readonly server = new LoopbackServer((request, response) => this.handle(request, response));
+  private readonly webhooks: WebhookCallbacks;
   private readonly clock: () => Date;
   private readonly random: () => number;
   private readonly userId: string;
@@ -87,6 +93,24 @@ export class CompanyEnrichSimulator {
     this.random = seededRandom(options.seed ?? 1);
     this.userId = randomUuid(this.random);
     this.log = new RequestLog(options.onRequest);
+    this.webhooks = new WebhookCallbacks({
+      clock: this.clock,
+      plan: (jobId) => this.jobs.get(jobId),
+      document: documentAt,
+      ...(options.onWebhook ? { onDelivery: options.onWebhook } : {}),
+      // A test's fake clock does not move with timers: it calls deliverDueWebhooks() instead.
+      timers: options.clock === undefined,
+    });
+  }
+
+  /** Every completion callback attempted so far, oldest first. */
+  get webhookDeliveries(): readonly WebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
+  /** Sends the completion callbacks that are due by the simulator clock (for fake clocks). */
+  deliverDueWebhooks(): Promise<WebhookDelivery[]> {
+    return this.webhooks.deliverDue();
   }
 
   /** Every request so far (oldest first, at most the latest 10,000). */
@@ -101,6 +125,7 @@ export class CompanyEnrichSimulator {
 
   /** Closes the server and every socket, idle keep-alive and in-flight alike, so it resolves promptly. */
   stop(): Promise<void> {
+    this.webhooks.stop();
     return this.server.stop();
   }
 
@@ -126,6 +151,7 @@ export class CompanyEnrichSimulator {
   forgetJob(jobId: string): void {
     this.jobs.forget(jobId);
     this.faults.forget(jobId.toLowerCase());
+    this.webhooks.forget(jobId.toLowerCase());
   }
 
   /** Makes every authenticated endpoint answer 401 (`unauthorized`) or 402 (`payment_required`). */
@@ -258,6 +284,7 @@ export class CompanyEnrichSimulator {
     const total = parsed.domains.length;
     const durationScale = this.options.durationScale ?? 1;
     const jobId = this.createJob(planRandomJob(this.random, { totalDomains: total }, { durationScale }));
+    if (parsed.webhookUrl !== null) this.webhooks.register(this.jobs.require(jobId), parsed.webhookUrl);
     const accepted = { job_id: jobId, status: 'pending', total_domains: total, estimated_credits: total };
     return { ...this.authenticatedJson(accepted), jobId };
   }

@@ -1,11 +1,11 @@
 /**
  * What each command loads, observed in the running CLI: `--help` only the program and commander;
- * `track` and `list` neither the poll tick, the status API, the simulator, SNS, Secrets Manager
- * nor Powertools. Each command is its own chunk of the build; dist/modules.json (written by the
+ * `track`, `list`, `show` and `untrack` neither the poll tick, the CompanyEnrich adapters, the
+ * simulator, SNS, Secrets Manager, Powertools nor submit's CSV and progress-bar packages. Each command is its own chunk of the build; dist/modules.json (written by the
  * build) names the sources in each chunk. A static import that drags one of those modules into a
  * light command fails here, long before anyone notices a slow start.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,14 @@ import { runCli } from './cli-process.js';
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const RECORDER = new URL('./record-loaded-modules.mjs', import.meta.url).href;
 
-/** Sources that only `poll` and `start` need. */
+/** Sources that only `poll`, `start` and `submit` need: the light commands never load them. */
 const POLL_ONLY = [
   'functions/core/use-cases/poll-tick.ts',
   'functions/core/adapters/companyenrich-status-api.ts',
+  'functions/core/adapters/companyenrich-job-creation-api.ts',
+  'functions/core/adapters/webhook-tokens.ts',
+  'node_modules/csv-parse/',
+  'node_modules/cli-progress/',
   'functions/core/adapters/sns-notifier.ts',
   'functions/core/adapters/api-key.ts',
   'functions/core/wiring.ts',
@@ -88,7 +92,7 @@ describe('what each command loads', () => {
     expect(sources.filter((source) => !HELP_ONLY.test(source))).toEqual([]);
   });
 
-  it('track and list load the store but not the tick, the status API, the simulator, SNS or Powertools', async () => {
+  it('track, list, show and untrack load the store but not the tick, the status API, the simulator, SNS or Powertools', async () => {
     const jobId = 'c0ffee00-1234-4abc-8def-0123456789ab';
     const track = await loadedSources('light', ['track', jobId]);
     expect(track.sources).toEqual(
@@ -99,6 +103,14 @@ describe('what each command loads', () => {
     const list = await loadedSources('light', ['list']);
     expect(list.sources).toContain('cli/commands/list.ts');
     expect(loaded(list.sources, POLL_ONLY)).toEqual([]);
+
+    const show = await loadedSources('light', ['show', jobId]);
+    expect(show.sources).toContain('cli/commands/show.ts');
+    expect(loaded(show.sources, POLL_ONLY)).toEqual([]);
+
+    const untrack = await loadedSources('light', ['untrack', jobId]);
+    expect(untrack.sources).toContain('cli/commands/untrack.ts');
+    expect(loaded(untrack.sources, POLL_ONLY)).toEqual([]);
   });
 
   it('poll --once loads the tick, the status API and the simulator (the check above sees them when loaded)', async () => {
@@ -109,6 +121,20 @@ describe('what each command loads', () => {
         'functions/core/adapters/companyenrich-status-api.ts',
         'local/simulator/index.ts',
         'node_modules/p-retry/',
+      ]),
+    );
+  });
+
+  it('submit loads the creation adapter, the webhook tokens, and its CSV and progress packages', async () => {
+    const file = join(root, 'domains.csv');
+    await writeFile(file, 'name,domain\nAcme,acme.com\n');
+    const { sources } = await loadedSources('submit', ['submit', file]);
+    expect(loaded(sources, POLL_ONLY)).toEqual(
+      expect.arrayContaining([
+        'functions/core/adapters/companyenrich-job-creation-api.ts',
+        'functions/core/adapters/webhook-tokens.ts',
+        'node_modules/csv-parse/',
+        'node_modules/cli-progress/',
       ]),
     );
   });
