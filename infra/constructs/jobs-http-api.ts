@@ -154,7 +154,7 @@ export class JobsHttpApi extends Construct {
     return this.httpApi.apiEndpoint;
   }
 
-  /** The webhook URL with its placeholders, e.g. `<endpoint>/hooks/companyenrich/{jobId}/{token}`. */
+  /** The webhook URL with its placeholders, e.g. `<endpoint>/hooks/companyenrich/{submissionId}/{token}`. */
   get webhookUrlPattern(): string {
     return `${this.endpoint}${routeParts(API_ROUTES.webhook).path}`;
   }

@@ -845,7 +845,7 @@ describe('HTTP API', () => {
       [API_ROUTES.webhook]: ['NONE', getAtt(id.webhookFn), { Ref: id.httpApi }],
     });
     // The contract's keys are API Gateway's, verbatim.
-    expect(API_ROUTES.webhook).toBe('POST /hooks/companyenrich/{jobId}/{token}');
+    expect(API_ROUTES.webhook).toBe('POST /hooks/companyenrich/{submissionId}/{token}');
   });
 
   it('sends Lambda proxy events in payload format 2.0, and has no CORS (callers are not browsers)', () => {
@@ -878,7 +878,7 @@ describe('HTTP API', () => {
         [...api, '*/*/jobs'],
         [...api, '*/*/jobs/{jobId}'],
         [...api, '*/*/jobs/{jobId}'],
-        [getAtt(id.webhookFn), 'apigateway.amazonaws.com', '*/*/hooks/companyenrich/{jobId}/{token}'],
+        [getAtt(id.webhookFn), 'apigateway.amazonaws.com', '*/*/hooks/companyenrich/{submissionId}/{token}'],
       ].sort(),
     );
   });
@@ -1150,7 +1150,7 @@ describe('HTTP API operations and outputs', () => {
       Value: { Ref: only(template, 'AWS::SecretsManager::Secret', 'WebhookSecret').id },
     });
     expect(cfnText(template.findOutputs('WebhookRoutePattern').WebhookRoutePattern?.Value)).toBe(
-      `\${${id.httpApi}.ApiEndpoint}/hooks/companyenrich/{jobId}/{token}`,
+      `\${${id.httpApi}.ApiEndpoint}/hooks/companyenrich/{submissionId}/{token}`,
     );
   });
 });
