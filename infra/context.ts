@@ -53,16 +53,19 @@ const EXPORT_PREFIX = /^[A-Za-z0-9:-]{1,200}$/;
  * is a string: lists are given as JSON, e.g. `-c 'subscriptions=[{"email":"a@example.com"}]'`).
  * Every key is optional: unset keeps the stack's default (EnrichJobWatchStackProps).
  */
+/** `true`/`false`, also as `-c key=true` text. */
+const booleanFlag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean('must be true or false'),
+);
+
 const contextKeys = z
   .object({
     stackName: text,
     removalPolicy: caseless(['retain', 'destroy'], (value) => value.toLowerCase()).transform((name) =>
       name === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ),
-    deletionProtection: z.preprocess(
-      (value) => (value === 'true' ? true : value === 'false' ? false : value),
-      z.boolean('must be true or false'),
-    ),
+    deletionProtection: booleanFlag,
     jobRetentionDays: duration(0, MAX_JOB_RETENTION_DAYS, 'days'),
     pollIntervalMinutes: duration(1, 1440, 'minutes'),
     pollTimeoutSeconds: duration(1, 900, 'seconds'),
@@ -81,6 +84,7 @@ const contextKeys = z
     heartbeatMinutes: duration(2, 1440, 'minutes'),
     apiRateLimit: wholeNumber(1, MAX_THROTTLE.rateLimit, 'requests per second'),
     apiBurstLimit: wholeNumber(1, MAX_THROTTLE.burstLimit, 'requests'),
+    statusIndex: booleanFlag,
     exportPrefix: text.pipe(
       z.string().regex(EXPORT_PREFIX, 'must be letters, digits, colons and hyphens (an export name prefix)'),
     ),
@@ -138,6 +142,7 @@ const contextSchema = contextKeys
       heartbeatWindow: values.heartbeatMinutes,
       apiRateLimit: values.apiRateLimit,
       apiBurstLimit: values.apiBurstLimit,
+      statusIndex: values.statusIndex,
       exportPrefix: values.exportPrefix,
     } satisfies EnrichJobWatchStackProps,
   }));

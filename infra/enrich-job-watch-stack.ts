@@ -72,6 +72,12 @@ export interface EnrichJobWatchStackProps extends StackProps {
   /** Requests each HTTP API route accepts at once above the steady rate. @default 40 */
   readonly apiBurstLimit?: number;
   /**
+   * Whether the jobs table has the `by-status` index; `false` for the first of the two deploys
+   * that upgrade a stack from before the listing indexes (see `JobStoreProps.statusIndex`).
+   * @default true
+   */
+  readonly statusIndex?: boolean;
+  /**
    * Prefix of the CloudFormation export names (`<prefix>-EventsTopicArn`, ...).
    * @default the stack name
    */
@@ -113,6 +119,7 @@ export class EnrichJobWatchStack extends Stack {
       removalPolicy,
       deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
       jobRetention: props.jobRetention,
+      statusIndex: props.statusIndex,
     });
     this.notifications = new Notifications(this, 'Notifications', {
       subscriptions: props.subscriptions,

@@ -69,6 +69,14 @@ export interface JobStoreProps {
    * @default Duration.days(90)
    */
   readonly jobRetention?: Duration;
+  /**
+   * Whether the table has the `by-status` listing index. CloudFormation creates one global
+   * secondary index per stack update, so a stack deployed before the listing indexes existed is
+   * upgraded in two deploys: first with `false` (adds `by-tracked-at`), then with the default
+   * (adds `by-status`). Meanwhile `GET /jobs?status=` fails; everything else works.
+   * @default true
+   */
+  readonly statusIndex?: boolean;
 }
 
 /**
@@ -80,6 +88,8 @@ export class JobStore extends Construct {
   readonly table: Table;
   /** JOB_RETENTION_DAYS: 0 means finished jobs never expire. */
   readonly retentionDays: number;
+  /** The indexes this table has: grants name only those. */
+  private readonly indexes: ReadonlySet<JobStoreIndex>;
 
   constructor(scope: Construct, id: string, props: JobStoreProps = {}) {
     super(scope, id);
@@ -105,7 +115,11 @@ export class JobStore extends Construct {
       sortKey: { name: JOBS_TABLE.dueIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
-    for (const index of [JOBS_TABLE.listIndex, JOBS_TABLE.statusIndex]) {
+    this.indexes = new Set<JobStoreIndex>(
+      props.statusIndex === false ? ['due', 'list'] : ['due', 'list', 'status'],
+    );
+    const listingIndexes = (['list', 'status'] as const).filter((index) => this.indexes.has(index));
+    for (const index of listingIndexes.map((name) => JOB_STORE_INDEXES[name])) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
@@ -132,11 +146,12 @@ export class JobStore extends Construct {
     fn.addToRolePolicy(
       new PolicyStatement({ actions: [...access.itemActions], resources: [this.table.tableArn] }),
     );
-    if (access.queryIndexes.length > 0) {
+    const queryIndexes = access.queryIndexes.filter((index) => this.indexes.has(index));
+    if (queryIndexes.length > 0) {
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: [...JOB_STORE_INDEX_ACTIONS],
-          resources: access.queryIndexes.map((index) => this.indexArn(index)),
+          resources: queryIndexes.map((index) => this.indexArn(index)),
         }),
       );
     }

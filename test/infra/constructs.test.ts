@@ -1,11 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ApiKeySecret } from '../../infra/constructs/api-key-secret.js';
-import { JobStore } from '../../infra/constructs/job-store.js';
+import { JOB_ACCESS, JobStore } from '../../infra/constructs/job-store.js';
 import { JobsHttpApi } from '../../infra/constructs/jobs-http-api.js';
 import { Notifications } from '../../infra/constructs/notifications.js';
 import { Operations } from '../../infra/constructs/operations.js';
@@ -205,5 +206,37 @@ describe('construct settings', () => {
     expect(() => new EnrichJobWatchStack(new App(), 'Bad', { serviceName: 'enrich job watch' })).toThrow(
       /serviceName must be 1-128 of A-Z a-z 0-9 _ \. - \(got "enrich job watch"\)/,
     );
+  });
+});
+
+describe('jobs table upgrade', () => {
+  /** The table's index names and the API role's Query resources, for one `statusIndex` setting. */
+  function synthesize(statusIndex: boolean | undefined) {
+    const scope = stack();
+    const store = new JobStore(scope, 'JobStore', statusIndex === undefined ? {} : { statusIndex });
+    const fn = new LambdaFunction(scope, 'Api', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => {};'),
+    });
+    store.grantJobAccess(fn, JOB_ACCESS.api);
+    const template = Template.fromStack(scope);
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table')) as {
+      Properties: { GlobalSecondaryIndexes: { IndexName: string }[] };
+    }[];
+    const queried = JSON.stringify(template.findResources('AWS::IAM::Policy')).match(/index\/[a-z-]+/g) ?? [];
+    return { indexes: table?.Properties.GlobalSecondaryIndexes.map((index) => index.IndexName), queried };
+  }
+
+  it('has both listing indexes by default, and the API may query both', () => {
+    const { indexes, queried } = synthesize(undefined);
+    expect(indexes).toEqual(['by-next-check', 'by-tracked-at', 'by-status']);
+    expect([...new Set(queried)].sort()).toEqual(['index/by-status', 'index/by-tracked-at']);
+  });
+
+  it('leaves out the status index for the first of two upgrade deploys (one new index per update), and grants nothing on it', () => {
+    const { indexes, queried } = synthesize(false);
+    expect(indexes).toEqual(['by-next-check', 'by-tracked-at']);
+    expect([...new Set(queried)]).toEqual(['index/by-tracked-at']);
   });
 });

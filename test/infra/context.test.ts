@@ -34,6 +34,7 @@ describe('settingsFromContext', () => {
       heartbeatMinutes: '20',
       apiRateLimit: '50',
       apiBurstLimit: '100',
+      statusIndex: 'false',
       exportPrefix: 'ejw-dev',
     });
     expect(stackName).toBe('EnrichJobWatch-dev');
@@ -53,6 +54,7 @@ describe('settingsFromContext', () => {
       apiKeySecret: { secretName: 'companyenrich/api-key', encryptionKeyArn: SECRET_KEY_ARN },
       apiRateLimit: 50,
       apiBurstLimit: 100,
+      statusIndex: false,
       exportPrefix: 'ejw-dev',
     });
     expect(stackProps.jobRetention?.toDays()).toBe(30);
@@ -162,6 +164,7 @@ describe('settingsFromContext', () => {
         'reservedConcurrency',
         'serviceName',
         'stackName',
+        'statusIndex',
         'subscriptions',
       ].sort(),
     );
