@@ -166,3 +166,11 @@ export async function exchange(fetchFn: typeof fetch, request: ExchangeRequest):
 export function failedFields(issues: readonly { path: readonly PropertyKey[] }[]): string {
   return [...new Set(issues.map((issue) => issue.path.map(String).join('.') || '(body)'))].join(', ');
 }
+
+/** A count the API may omit or send as null: a whole number from 0, or null. */
+export const optionalCount = z
+  .number()
+  .int()
+  .nonnegative()
+  .nullish()
+  .transform((value) => value ?? null);

@@ -7,19 +7,13 @@ import {
   describeErrorAnswer,
   exchange,
   failedFields,
+  optionalCount,
   parseRetryAfter,
   readApiKey,
   TransportError,
   TransportFailure,
   type ExchangeAnswer,
 } from './companyenrich-http.js';
-
-const optionalCount = z
-  .number()
-  .int()
-  .nonnegative()
-  .nullish()
-  .transform((value) => value ?? null);
 
 /**
  * The documented 200 body of `POST /companies/enrich/bulk`. Only `job_id` is required: the

@@ -8,6 +8,7 @@ import {
   describeErrorAnswer,
   exchange,
   failedFields,
+  optionalCount,
   parseRetryAfter,
   readApiKey,
   TransportError,
@@ -22,12 +23,6 @@ const nullableText = z
   .string()
   .nullish()
   .transform((value) => value ?? null);
-const nullableCount = z
-  .number()
-  .int()
-  .nonnegative()
-  .nullish()
-  .transform((value) => value ?? null);
 
 /**
  * The documented 200 body of `GET /companies/enrich/bulk/{jobId}`. Only `job_id` and `status`
@@ -38,10 +33,10 @@ const nullableCount = z
 export const bulkJobStatusSchema = z.object({
   job_id: z.string().min(1),
   status: z.string().min(1),
-  total_domains: nullableCount,
-  success_count: nullableCount,
-  failed_count: nullableCount,
-  credits_charged: nullableCount,
+  total_domains: optionalCount,
+  success_count: optionalCount,
+  failed_count: optionalCount,
+  credits_charged: optionalCount,
   created_at: nullableText,
   started_at: nullableText,
   completed_at: nullableText,
