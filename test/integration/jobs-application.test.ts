@@ -219,8 +219,11 @@ describe('JobsApplication on moto and the simulator', () => {
 
   it('gets, lists and untracks, validating each input', async () => {
     const app = apps.jobsApp();
-    await app.submit({ domains: ['h0.example'], idempotencyKey: null }, { signal: never });
-    apps.clock.advance(1_000);
+    // Three jobs of its own, so a page of two has a next page whatever ran before (shuffled order).
+    for (const domain of ['h0.example', 'h1.example']) {
+      await app.submit({ domains: [domain], idempotencyKey: null }, { signal: never });
+      apps.clock.advance(1_000);
+    }
     const { jobId } = await app.submit(
       { domains: ['h.example'], label: 'listed', idempotencyKey: null },
       { signal: never },
