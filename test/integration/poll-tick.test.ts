@@ -107,6 +107,29 @@ describe('poll tick', () => {
     expect(JSON.stringify(watcher.log.entries)).not.toContain(API_KEY);
   });
 
+  it('does not call an open incident recovered on answers that prove nothing about the key (a gateway 503)', async () => {
+    const jobIds: string[] = [];
+    for (let index = 0; index < 3; index += 1)
+      jobIds.push(await watcher.createAndTrack(plan('completed', 10)));
+    watcher.simulator.setAccountState('unauthorized');
+    expect(await watcher.tick()).toMatchObject({ halted: 'unauthorized', alerts: 1 });
+
+    // A gateway in front of the API fails every request before the key is looked at.
+    watcher.simulator.setAccountState('ok');
+    for (const jobId of jobIds) watcher.simulator.injectFault(jobId, { kind: 'http', status: 503 }, 2); // the request and its quick retry
+    const unproven = await watcher.tickAfter(MINUTE);
+    expect(unproven).toMatchObject({ halted: null, alerts: 0 });
+    expect(unproven.errors.server_error).toBeGreaterThan(0);
+
+    const proven = await watcher.tickAfter(30 * MINUTE);
+    expect(proven).toMatchObject({ alerts: 1 });
+    const delivered = await watcher.delivered();
+    const alerts = delivered
+      .map((envelope) => String(eventOf(envelope).event_type))
+      .filter((type) => type.startsWith('watcher.'));
+    expect(alerts).toEqual(['watcher.unauthorized', 'watcher.recovered']);
+  });
+
   it('alerts once when the API key cannot be read, sends nothing, and recovers once the secret is set', async () => {
     await watcher.createAndTrack(plan('completed', 10));
     const secretName = uniqueName('missing-api-key');

@@ -102,6 +102,16 @@ export class StatusApiError extends WatcherError {
   }
 }
 
+/**
+ * Whether a failed status request still proves the API key works. Only an answer the API itself
+ * gave an authorised caller does: a 404, or a 400/422 with a problem body. A 5xx, a 403 or a bare
+ * 4xx may come from a gateway in front of the API, so it cannot close an access incident.
+ */
+export function provesAccess(error: StatusApiError): boolean {
+  if (error.kind === StatusApiErrorKind.NotFound) return true;
+  return error.kind === StatusApiErrorKind.Rejected && error.details.apiDetail !== undefined;
+}
+
 /** A 429. `retryAfterMs` is the server's `Retry-After`, when it sent a usable one. */
 export class ApiThrottledError extends StatusApiError {
   override name = 'ApiThrottledError';

@@ -9,6 +9,7 @@ import {
   ApiThrottledError,
   ConcurrentUpdateError,
   isAccessProblem,
+  provesAccess,
   StatusApiError,
   StatusApiErrorKind,
 } from '../../domain/errors.js';
@@ -106,8 +107,7 @@ function settleFailedRequest(context: TickContext, job: TrackedJob, error: unkno
     });
     return null;
   }
-  // Per-job errors still prove the account works (a 404 is an authorised answer).
-  gate.settle(error.details.httpStatus === undefined ? 'inconclusive' : 'answered');
+  gate.settle(provesAccess(error) ? 'answered' : 'inconclusive');
   return { ok: false, error };
 }
 
