@@ -7,10 +7,16 @@
  * keeps it so), and the functions import their half from here, so a rename is one edit that both
  * sides see.
  */
-import { StatusApiErrorKind } from './core/domain/errors.js';
+import { StatusApiErrorKind, type IncidentKind } from './core/domain/errors.js';
 import { JobStatus } from './core/domain/job-status.js';
 
-export { isAccessProblem, StatusApiErrorKind, type AccessProblem } from './core/domain/errors.js';
+export {
+  isAccessProblem,
+  StatusApiErrorKind,
+  type AccessProblem,
+  type IncidentKind,
+  type SystematicProblem,
+} from './core/domain/errors.js';
 export { HALT_REASONS, type HaltReason } from './core/domain/halt-reason.js';
 export { JOB_ID_PATTERN } from './core/domain/job-id.js';
 export { isTerminal, JobStatus } from './core/domain/job-status.js';
@@ -125,8 +131,16 @@ export const API_ERROR_KINDS: readonly StatusApiErrorKind[] = Object.values(Stat
 export const ACCESS_ERROR_KINDS = [
   StatusApiErrorKind.Unauthorized,
   StatusApiErrorKind.PaymentRequired,
+  StatusApiErrorKind.Forbidden,
   StatusApiErrorKind.ApiKeyUnavailable,
 ] as const satisfies readonly StatusApiErrorKind[];
+
+/** Every kind of account-level incident the watcher state can hold. */
+export const INCIDENT_KINDS = [
+  ...ACCESS_ERROR_KINDS,
+  'systematic_not_found',
+  'systematic_rejected',
+] as const satisfies readonly IncidentKind[];
 
 /** Every `Status` value `JobsByStatus` can carry. */
 export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);

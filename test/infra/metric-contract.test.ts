@@ -32,7 +32,9 @@ const IDENTITY: MetricsIdentity = {
 const ERROR_KINDS = [
   'unauthorized',
   'payment_required',
+  'forbidden',
   'api_key_unavailable',
+  'api_key_transient',
   'not_found',
   'rejected',
   'throttled',
@@ -48,7 +50,11 @@ const STATUSES = ['pending', 'processing', 'completing', 'completed', 'failed', 
 const HALTS = [
   'unauthorized',
   'payment_required',
+  'forbidden',
   'api_key_unavailable',
+  'api_key_transient',
+  'systematic_not_found',
+  'systematic_rejected',
   'throttled',
   'deadline',
   'aborted',
@@ -241,7 +247,7 @@ describe('the alarms and the dashboard', () => {
     expect(alarms.map(key).sort()).toEqual(
       [
         { namespace: IDENTITY.namespace, name: 'TicksCompleted', dimensions: { service: IDENTITY.service } },
-        ...['unauthorized', 'payment_required', 'api_key_unavailable'].map((kind) => ({
+        ...['unauthorized', 'payment_required', 'forbidden', 'api_key_unavailable'].map((kind) => ({
           namespace: IDENTITY.namespace,
           name: 'ApiErrors',
           dimensions: { service: IDENTITY.service, ErrorKind: kind },

@@ -622,7 +622,7 @@ describe('operations', () => {
     });
   });
 
-  it('alarms on API authorisation, payment and key failures (the sum of three ApiErrors series)', () => {
+  it('alarms on API authorisation, 403, payment and key failures (the sum of four ApiErrors series)', () => {
     const properties = alarm(template, 'ApiAccess');
     expect(properties).toMatchObject({
       Threshold: 1,
@@ -633,12 +633,12 @@ describe('operations', () => {
     const metrics = properties.Metrics as Record<string, unknown>[];
     expect(metrics[0]).toEqual({
       Id: 'expr_1',
-      Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)',
+      Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)',
       Label: 'API access errors',
       ReturnData: true,
     });
     expect(metrics.slice(1)).toEqual(
-      ['unauthorized', 'payment_required', 'api_key_unavailable'].map((kind, index) => ({
+      ['unauthorized', 'payment_required', 'forbidden', 'api_key_unavailable'].map((kind, index) => ({
         Id: `m${index}`,
         ReturnData: false,
         MetricStat: {
@@ -713,7 +713,11 @@ describe('operations', () => {
         ...[
           'unauthorized',
           'payment_required',
+          'forbidden',
           'api_key_unavailable',
+          'api_key_transient',
+          'systematic_not_found',
+          'systematic_rejected',
           'throttled',
           'deadline',
           'aborted',
@@ -736,7 +740,9 @@ describe('operations', () => {
       expect(apiErrors.map((metric) => metric[3])).toEqual([
         'unauthorized',
         'payment_required',
+        'forbidden',
         'api_key_unavailable',
+        'api_key_transient',
         'not_found',
         'rejected',
         'throttled',

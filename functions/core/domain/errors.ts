@@ -64,8 +64,15 @@ export class MalformedItemError extends WatcherError {
 export const StatusApiErrorKind = {
   Unauthorized: 'unauthorized',
   PaymentRequired: 'payment_required',
-  /** The key itself could not be read (secret missing, empty or unreadable): no request was sent. */
+  /** A 403: a revoked key or a WAF in front of the API; handled like a 401. */
+  Forbidden: 'forbidden',
+  /** The key itself could not be read (secret missing, empty or access denied): no request was sent. */
   ApiKeyUnavailable: 'api_key_unavailable',
+  /**
+   * Reading the key failed in a way that passes (Secrets Manager throttled, 5xx, timeout): no
+   * request was sent, the tick skips and the next one tries again. Not an incident.
+   */
+  ApiKeyTransient: 'api_key_transient',
   NotFound: 'not_found',
   Rejected: 'rejected',
   Throttled: 'throttled',
@@ -124,16 +131,27 @@ export class ApiThrottledError extends StatusApiError {
 }
 
 /** The account-wide access problems: each stops the tick and opens an incident with one alert. */
-export type AccessProblem = 'unauthorized' | 'payment_required' | 'api_key_unavailable';
+export type AccessProblem = 'unauthorized' | 'payment_required' | 'forbidden' | 'api_key_unavailable';
 
 /** Errors that stop the whole tick: the account or its key, not the job, is the problem. */
 export function isAccessProblem(kind: StatusApiErrorKind): kind is AccessProblem {
   return (
     kind === StatusApiErrorKind.Unauthorized ||
     kind === StatusApiErrorKind.PaymentRequired ||
+    kind === StatusApiErrorKind.Forbidden ||
     kind === StatusApiErrorKind.ApiKeyUnavailable
   );
 }
+
+/**
+ * Most jobs checked in one tick got the same answer that would end them (404, or 400/422): the
+ * API changed or `COMPANYENRICH_API_URL` is wrong, not N bad jobs. The tick halts, no job is
+ * ended by that answer, and the operator gets one alert.
+ */
+export type SystematicProblem = 'systematic_not_found' | 'systematic_rejected';
+
+/** Every kind of account-level incident the watcher state records (one alert when opened). */
+export type IncidentKind = AccessProblem | SystematicProblem;
 
 /** The job is not tracked (never was, or the id is malformed): the HTTP API answers 404. */
 export class JobNotTrackedError extends WatcherError {

@@ -1,5 +1,5 @@
 import type { JobSnapshot, OwedNotification, TrackedJob } from './job.js';
-import type { AccessProblem } from './errors.js';
+import type { IncidentKind } from './errors.js';
 import { JobStatus } from './job-status.js';
 
 /** Bumped only for breaking changes to the JSON event; additive fields keep the version. */
@@ -13,7 +13,10 @@ export const EventType = {
   JobRejected: 'job.rejected',
   WatcherUnauthorized: 'watcher.unauthorized',
   WatcherPaymentRequired: 'watcher.payment_required',
+  WatcherForbidden: 'watcher.forbidden',
   WatcherApiKeyUnavailable: 'watcher.api_key_unavailable',
+  WatcherSystematicNotFound: 'watcher.systematic_not_found',
+  WatcherSystematicRejected: 'watcher.systematic_rejected',
   WatcherRecovered: 'watcher.recovered',
 } as const;
 
@@ -50,7 +53,7 @@ export interface WatcherEventDocument {
   event_id: string;
   event_type: EventType;
   detected_at: string;
-  incident: { kind: AccessProblem; opened_at: string };
+  incident: { kind: IncidentKind; opened_at: string };
   message: string;
 }
 
@@ -233,11 +236,11 @@ export function renderJobNotification(job: TrackedJob, owed: OwedNotification): 
 
 /** An account-level incident as recorded in the watcher's state. */
 export interface AccessIncident {
-  kind: AccessProblem;
+  kind: IncidentKind;
   openedAt: string;
 }
 
-const INCIDENT_TEXT: Record<AccessProblem, { title: string; action: string; eventType: EventType }> = {
+const INCIDENT_TEXT: Record<IncidentKind, { title: string; action: string; eventType: EventType }> = {
   unauthorized: {
     title: 'CompanyEnrich rejected the API key (401)',
     action:
@@ -254,6 +257,24 @@ const INCIDENT_TEXT: Record<AccessProblem, { title: string; action: string; even
     action:
       'Store the key in the API-key secret (the stack output SetApiKeyCommand shows how). Polling resumes by itself once the key is readable.',
     eventType: EventType.WatcherApiKeyUnavailable,
+  },
+  forbidden: {
+    title: 'CompanyEnrich refused the watcher (403)',
+    action:
+      'Check the key stored in the API-key secret, and any firewall or IP allow-list in front of the API. Polling resumes by itself once a request succeeds.',
+    eventType: EventType.WatcherForbidden,
+  },
+  systematic_not_found: {
+    title: 'CompanyEnrich answered 404 for most watched jobs',
+    action:
+      'Check COMPANYENRICH_API_URL (a wrong base path answers 404 for every job). No job is ended as not_found while this lasts; polling resumes by itself once answers look normal.',
+    eventType: EventType.WatcherSystematicNotFound,
+  },
+  systematic_rejected: {
+    title: 'CompanyEnrich answered 400/422 for most watched jobs',
+    action:
+      'Check COMPANYENRICH_API_URL and whether the API changed. No job is ended as rejected while this lasts; polling resumes by itself once answers look normal.',
+    eventType: EventType.WatcherSystematicRejected,
   },
 };
 

@@ -1,20 +1,20 @@
 /** The codec of the watcher-state item (see item-codec.ts for what is tolerated). */
 import { z } from 'zod';
-import { ACCESS_ERROR_KINDS } from '../../../contract.js';
+import { INCIDENT_KINDS } from '../../../contract.js';
 import type { WatcherState, WatcherStateFields } from '../../domain/watcher-state.js';
 import { channels, counter, decodeItem, nullableMap, nullableText } from './item-codec.js';
 import { ItemEntity, WATCHER_STATE_KEY, type Item } from './table.js';
 
-const accessProblem = z.enum(ACCESS_ERROR_KINDS);
+const incidentKind = z.enum(INCIDENT_KINDS);
 
 const watcherStateItem = z
   .object({
     pk: z.literal(WATCHER_STATE_KEY),
-    access_incident: nullableMap(z.object({ kind: accessProblem, opened_at: z.string().default('') })),
+    access_incident: nullableMap(z.object({ kind: incidentKind, opened_at: z.string().default('') })),
     alert_owed: nullableMap(
       z.object({
         phase: z.enum(['opened', 'recovered']).default('opened'),
-        kind: accessProblem,
+        kind: incidentKind,
         opened_at: z.string().default(''),
         detected_at: z.string().default(''),
         retry_at: z.string().default(''),
