@@ -183,6 +183,25 @@ describe('poll tick', () => {
     return jobs;
   }
 
+  it('treats a 403 (a WAF block, a revoked key) like a 401: halts, alerts once, recovers by itself', async () => {
+    const jobs = await trackInOrder(4);
+    // The probe is the first job in due order; it is refused on two ticks in a row.
+    watcher.simulator.injectFault(jobs[0] ?? '', { kind: 'http', status: 403 }, 2);
+
+    const refused = await watcher.tick();
+    expect(refused).toMatchObject({ checked: 1, halted: 'forbidden', alerts: 1, errors: { forbidden: 1 } });
+    expect(watcher.simulator.requests).toHaveLength(1);
+    const stillRefused = await watcher.tickAfter(MINUTE);
+    expect(stillRefused).toMatchObject({ checked: 1, halted: 'forbidden', alerts: 0 });
+    // Nothing is recorded against the jobs: the account, not the job, was refused.
+    for (const jobId of jobs) expect((await watcher.store.get(jobId))?.lastError).toBeNull();
+
+    const recovered = await watcher.tickAfter(MINUTE);
+    expect(recovered).toMatchObject({ checked: 4, halted: null, alerts: 1 });
+    const alerts = (await watcher.delivered()).map((envelope) => eventOf(envelope).event_type);
+    expect(alerts).toEqual(['watcher.forbidden', 'watcher.recovered']);
+  });
+
   it('honours Retry-After: nothing more is sent this tick, nor until the pause ends', async () => {
     const [first] = await trackInOrder(4);
     watcher.clock.set('2026-11-29T10:00:00.000Z');

@@ -91,6 +91,7 @@ describe('CompanyEnrichStatusApi against the simulator', () => {
   it.each([
     [{ kind: 'http', status: 401 } as const, 'unauthorized'],
     [{ kind: 'http', status: 402 } as const, 'payment_required'],
+    [{ kind: 'http', status: 403 } as const, 'forbidden'],
     [{ kind: 'http', status: 404 } as const, 'not_found'],
     [{ kind: 'http', status: 400 } as const, 'rejected'],
     [{ kind: 'http', status: 500 } as const, 'server_error'],

@@ -171,14 +171,14 @@ describe('decideAfterError', () => {
     });
   });
 
-  it('does not count account-wide problems against the job', () => {
-    const decision = decideAfterError(
-      trackedJob({ consecutiveErrors: 2 }),
-      new ApiThrottledError(5_000),
-      NOW,
-      POLICY,
-      random,
-    );
+  it.each([
+    ['a 429', new ApiThrottledError(5_000)],
+    ['a 403', new StatusApiError('forbidden', 'CompanyEnrich answered 403', { httpStatus: 403 })],
+    ['an unreadable key', new StatusApiError('api_key_unavailable', 'The key could not be read')],
+    ['a throttled key read', new StatusApiError('api_key_transient', 'The key could not be read')],
+  ])('does not count account-wide problems against the job (%s)', (_, error) => {
+    const decision = decideAfterError(trackedJob({ consecutiveErrors: 2 }), error, NOW, POLICY, random);
+    expect(decision.verdict).toBe(CheckVerdict.RetryLater);
     expect(decision.update.consecutiveErrors).toBe(2);
     expect(decision.update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');
   });

@@ -190,6 +190,9 @@ export class CompanyEnrichStatusApi implements StatusApi {
         throw new StatusApiError(StatusApiErrorKind.Unauthorized, message, details);
       case 402:
         throw new StatusApiError(StatusApiErrorKind.PaymentRequired, message, details);
+      case 403:
+        // A revoked key or a WAF in front of the API: the account is refused, not this job.
+        throw new StatusApiError(StatusApiErrorKind.Forbidden, message, details);
       case 404:
         throw new StatusApiError(StatusApiErrorKind.NotFound, message, details);
       case 400:

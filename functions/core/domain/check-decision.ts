@@ -261,7 +261,7 @@ function afterTransientError(
 /**
  * Decides what a failed status request means for a job. Pure: randomness comes in as `random`.
  *
- * Account-wide problems (401, 402, 429) are the tick's business and normally never reach
+ * Account-wide problems (401, 402, 403, 429, the key unreadable) are the tick's business and normally never reach
  * here; if they do, the job simply waits one interval without counting an error against it.
  */
 export function decideAfterError(
@@ -283,7 +283,9 @@ export function decideAfterError(
       return afterNotFound(job, record, now, policy);
     case StatusApiErrorKind.Unauthorized:
     case StatusApiErrorKind.PaymentRequired:
+    case StatusApiErrorKind.Forbidden:
     case StatusApiErrorKind.ApiKeyUnavailable:
+    case StatusApiErrorKind.ApiKeyTransient:
     case StatusApiErrorKind.Throttled:
     case StatusApiErrorKind.Aborted:
       return afterProblemOutsideTheJob(job, record, now, policy);
