@@ -10,6 +10,7 @@ import { documentClient } from '../../functions/core/wiring.js';
 import { TickIncompleteError } from '../../functions/core/use-cases/poll-tick.js';
 import type { SimulatedJobPlan } from '../../local/simulator/index.js';
 import { uniqueName } from '../support/emulators.js';
+import { SecretsManagerStub } from '../support/secrets-stub.js';
 import { API_KEY, eventOf, MINUTE, startWatcher, type Watcher } from '../support/watcher-harness.js';
 
 function plan(
@@ -163,6 +164,55 @@ describe('poll tick', () => {
       'watcher.api_key_unavailable',
       'watcher.recovered',
     ]);
+  });
+
+  it('skips the tick when Secrets Manager fails in a way that passes: no incident, no alert, nothing recorded', async () => {
+    const jobs: string[] = [];
+    for (let index = 0; index < 4; index += 1) jobs.push(await watcher.createAndTrack(plan('completed', 10)));
+    const before = await Promise.all(jobs.map((jobId) => watcher.store.get(jobId)));
+    const secrets = new SecretsManagerStub();
+    const secretsUrl = await secrets.start();
+    try {
+      const statusApi = new CompanyEnrichStatusApi({
+        baseUrl: watcher.simulatorUrl,
+        apiKeys: new SecretsManagerApiKey(
+          'enrich-job-watch/api-key',
+          300,
+          new SecretsProvider({ awsSdkV3Client: secrets.client(secretsUrl) }),
+        ),
+        timeoutMs: 2_000,
+      });
+      for (const answer of [
+        { kind: 'error', status: 400, type: 'ThrottlingException' },
+        { kind: 'error', status: 500, type: 'InternalServiceError' },
+      ] as const) {
+        secrets.answer = answer;
+        const skipped = await watcher.tickAfter(MINUTE, { statusApi });
+        expect(skipped).toMatchObject({
+          checked: 0,
+          deferred: 4,
+          halted: 'api_key_transient',
+          alerts: 0,
+          errors: { api_key_transient: 1 },
+        });
+      }
+      expect(watcher.simulator.requests).toHaveLength(0);
+      expect(await Promise.all(jobs.map((jobId) => watcher.store.get(jobId)))).toEqual(before);
+      expect(await watcher.watcherState.getWatcherState()).toMatchObject({
+        accessIncident: null,
+        alertOwed: null,
+      });
+
+      secrets.answer = { kind: 'secret', value: API_KEY };
+      expect(await watcher.tickAfter(MINUTE, { statusApi })).toMatchObject({
+        checked: 4,
+        halted: null,
+        alerts: 0,
+      });
+      expect(await watcher.delivered()).toEqual([]);
+    } finally {
+      await secrets.stop();
+    }
   });
 
   it('treats a 402 as its own incident', async () => {

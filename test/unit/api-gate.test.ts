@@ -53,7 +53,13 @@ describe('API gate', () => {
     await expect(gate.admit()).resolves.toBe(true);
   });
 
-  it.each(['unauthorized', 'payment_required', 'forbidden', 'api_key_unavailable'] as const)(
+  it.each([
+    'unauthorized',
+    'payment_required',
+    'forbidden',
+    'api_key_unavailable',
+    'api_key_transient',
+  ] as const)(
     'halts on %s: waiting and later requests are refused and requests in flight are aborted',
     async (problem) => {
       const { gate, waiters } = await gateWithWaiters(2);

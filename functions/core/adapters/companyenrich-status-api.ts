@@ -1,6 +1,11 @@
 import pRetry from 'p-retry';
 import { z } from 'zod';
-import { ApiThrottledError, StatusApiError, StatusApiErrorKind } from '../domain/errors.js';
+import {
+  ApiKeyUnreadableError,
+  ApiThrottledError,
+  StatusApiError,
+  StatusApiErrorKind,
+} from '../domain/errors.js';
 import type { JobSnapshot } from '../domain/job.js';
 import type { StatusApi } from '../ports.js';
 import type { ApiKeyProvider } from './api-key.js';
@@ -64,6 +69,19 @@ function abortedByTick(cause: unknown): StatusApiError {
   return new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause });
 }
 
+/** The key could not be read, so no request was sent: an incident, or a tick skipped when it passes. */
+function keyUnreadable(cause: unknown): StatusApiError {
+  const transient = cause instanceof ApiKeyUnreadableError && cause.transient;
+  return new StatusApiError(
+    transient ? StatusApiErrorKind.ApiKeyTransient : StatusApiErrorKind.ApiKeyUnavailable,
+    transient
+      ? 'The CompanyEnrich API key could not be read for now'
+      : 'The CompanyEnrich API key could not be read',
+    {},
+    { cause },
+  );
+}
+
 /** The status adapter's reading of a request that got no answer. */
 function toStatusApiError(error: TransportError): StatusApiError {
   const cause = { cause: error.cause ?? error };
@@ -119,16 +137,7 @@ export class CompanyEnrichStatusApi implements StatusApi {
   }
 
   private async attempt(url: string, jobId: string, signal: AbortSignal): Promise<JobSnapshot> {
-    const apiKey = await readApiKey(
-      this.options.apiKeys,
-      (cause) =>
-        new StatusApiError(
-          StatusApiErrorKind.ApiKeyUnavailable,
-          'The CompanyEnrich API key could not be read',
-          {},
-          { cause },
-        ),
-    );
+    const apiKey = await readApiKey(this.options.apiKeys, keyUnreadable);
     let answer: ExchangeAnswer;
     try {
       answer = await exchange(this.fetch, {

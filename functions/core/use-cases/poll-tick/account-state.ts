@@ -58,7 +58,8 @@ function accountStateAfter(
   now: string,
 ): WatcherStateFields | null {
   const { policy } = deps;
-  const accessDenied = gate.halted !== null && gate.halted !== 'throttled';
+  const accessDenied =
+    gate.halted !== null && gate.halted !== 'throttled' && gate.halted !== 'api_key_transient';
   const newlyThrottled = gate.halted === 'throttled' && !isApiPaused(state, now);
   if (accessDenied) return afterAccessDenied(state, gate.halted, now, policy.notificationLeaseMs);
   if (newlyThrottled) return afterThrottle(state, gate.retryAfterMs, now, policy, deps.random);

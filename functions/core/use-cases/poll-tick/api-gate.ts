@@ -1,7 +1,10 @@
 import type { AccessProblem } from '../../domain/errors.js';
 
-/** Why the gate stopped admitting status requests. */
-export type GateHalt = AccessProblem | 'throttled';
+/**
+ * Why the gate stopped admitting status requests: the account is refused (an incident), the API
+ * throttles, or the key could not be read for now (`api_key_transient`: no incident, next tick retries).
+ */
+export type GateHalt = AccessProblem | 'throttled' | 'api_key_transient';
 
 /**
  * What one admitted request told the gate: the API answered for the account (`answered`, a 404

@@ -91,6 +91,17 @@ function settleFailedRequest(context: TickContext, job: TrackedJob, error: unkno
     return null;
   }
   tally.countError(kind);
+  if (kind === StatusApiErrorKind.ApiKeyTransient) {
+    // No request was sent and nothing is known about the account: skip the tick, record nothing.
+    gate.settle(kind);
+    tally.summary.checked -= 1;
+    tally.defer(gate.halted);
+    deps.log.warn('The API key could not be read for now; skipping the tick', {
+      job_id: job.jobId,
+      error: error.cause,
+    });
+    return null;
+  }
   if (isAccessProblem(kind)) {
     gate.settle(kind);
     deps.log.error('CompanyEnrich refused the account; stopping the tick', {
