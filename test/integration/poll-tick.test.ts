@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
@@ -213,6 +213,49 @@ describe('poll tick', () => {
     } finally {
       await secrets.stop();
     }
+  });
+
+  it('picks up a key rotated in Secrets Manager at the first 401: no incident, no alert, every job checked', async () => {
+    const jobs: string[] = [];
+    for (let index = 0; index < 3; index += 1) jobs.push(await watcher.createAndTrack(plan('completed', 10)));
+    const secretName = uniqueName('rotated-api-key');
+    await watcher.clients.secretsManager.send(
+      new CreateSecretCommand({ Name: secretName, SecretString: JSON.stringify({ apiKey: API_KEY }) }),
+    );
+    // Cached for an hour, as in production: without a refetch the old key would be sent all along.
+    const statusApi = new CompanyEnrichStatusApi({
+      baseUrl: watcher.simulatorUrl,
+      apiKeys: new SecretsManagerApiKey(
+        secretName,
+        3_600,
+        new SecretsProvider({ awsSdkV3Client: watcher.clients.secretsManager }),
+      ),
+      timeoutMs: 2_000,
+    });
+    expect(await watcher.tick({ statusApi })).toMatchObject({ checked: 3, halted: null });
+
+    const rotatedKey = 'ce_rotated_key_never_logged_77';
+    await watcher.clients.secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: secretName,
+        SecretString: JSON.stringify({ apiKey: rotatedKey }),
+      }),
+    );
+    watcher.simulator.setApiKey(rotatedKey);
+    const requestsBefore = watcher.simulator.requests.length;
+
+    const afterRotation = await watcher.tickAfter(MINUTE, { statusApi });
+    expect(afterRotation).toMatchObject({ checked: 3, halted: null, alerts: 0, errors: {} });
+    // One request was refused (the probe, with the cached key); it was retried with the fresh one.
+    const statuses = watcher.simulator.requests.slice(requestsBefore).map((request) => request.status);
+    expect(statuses).toEqual([401, 200, 200, 200]);
+    expect(await watcher.watcherState.getWatcherState()).toMatchObject({
+      accessIncident: null,
+      alertOwed: null,
+    });
+    expect(await watcher.delivered()).toEqual([]);
+    for (const jobId of jobs) expect((await watcher.store.get(jobId))?.lastError).toBeNull();
+    expect(JSON.stringify(watcher.log.entries)).not.toContain(rotatedKey);
   });
 
   it('treats a 402 as its own incident', async () => {

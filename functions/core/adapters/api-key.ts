@@ -4,8 +4,36 @@ import { ApiKeyUnreadableError, ConfigError } from '../domain/errors.js';
 /** Supplies the CompanyEnrich API key. Implementations never log or echo it. */
 export interface ApiKeyProvider {
   getKey(): Promise<string>;
-  /** Forget any cached key (after a 401: it may have been rotated). */
+  /** Forget any cached key, so the next `getKey` reads it afresh (after a 401: it may have been rotated). */
   invalidate(): void;
+}
+
+/**
+ * Sends a request with the current key and, if it is refused as unauthorized, asks once whether
+ * the key was rotated: the cached key is dropped and read again, and only a key that changed gets
+ * one more try. So rotating the key in Secrets Manager costs one refused request, never an
+ * incident, and a revoked key costs exactly one request.
+ *
+ * @param readKey - reads the key, throwing the adapter's own error when it cannot be read.
+ * @param send - the request; must be safe to repeat after an unauthorized answer.
+ * @param isUnauthorized - whether `send` failed with the adapter's unauthorized error.
+ */
+export async function withKeyRefresh<T>(
+  apiKeys: ApiKeyProvider,
+  readKey: () => Promise<string>,
+  send: (apiKey: string) => Promise<T>,
+  isUnauthorized: (error: unknown) => boolean,
+): Promise<T> {
+  const usedKey = await readKey();
+  try {
+    return await send(usedKey);
+  } catch (error) {
+    if (!isUnauthorized(error)) throw error;
+    apiKeys.invalidate();
+    const freshKey = await readKey();
+    if (freshKey === usedKey) throw error;
+    return send(freshKey);
+  }
 }
 
 /** A key given directly (COMPANYENRICH_API_KEY), for local use. */

@@ -8,7 +8,7 @@ import {
 } from '../domain/errors.js';
 import type { JobSnapshot } from '../domain/job.js';
 import type { StatusApi } from '../ports.js';
-import type { ApiKeyProvider } from './api-key.js';
+import { withKeyRefresh, type ApiKeyProvider } from './api-key.js';
 import {
   describeErrorAnswer,
   exchange,
@@ -115,8 +115,24 @@ export class CompanyEnrichStatusApi implements StatusApi {
 
   async getJobStatus(jobId: string, { signal }: { signal: AbortSignal }): Promise<JobSnapshot> {
     const url = `${this.options.baseUrl}/companies/enrich/bulk/${encodeURIComponent(jobId)}`;
+    const { apiKeys } = this.options;
+    return withKeyRefresh(
+      apiKeys,
+      () => readApiKey(apiKeys, keyUnreadable),
+      (apiKey) => this.withQuickRetries(url, jobId, apiKey, signal),
+      (error) => error instanceof StatusApiError && error.kind === StatusApiErrorKind.Unauthorized,
+    );
+  }
+
+  /** One request, retried quickly after a reset or a 502/503/504. */
+  private async withQuickRetries(
+    url: string,
+    jobId: string,
+    apiKey: string,
+    signal: AbortSignal,
+  ): Promise<JobSnapshot> {
     try {
-      return await pRetry(() => this.attempt(url, jobId, signal), {
+      return await pRetry(() => this.attempt(url, jobId, apiKey, signal), {
         retries: this.options.retries ?? 1,
         minTimeout: this.options.retryDelayMs ?? 250,
         randomize: true,
@@ -136,8 +152,12 @@ export class CompanyEnrichStatusApi implements StatusApi {
     }
   }
 
-  private async attempt(url: string, jobId: string, signal: AbortSignal): Promise<JobSnapshot> {
-    const apiKey = await readApiKey(this.options.apiKeys, keyUnreadable);
+  private async attempt(
+    url: string,
+    jobId: string,
+    apiKey: string,
+    signal: AbortSignal,
+  ): Promise<JobSnapshot> {
     let answer: ExchangeAnswer;
     try {
       answer = await exchange(this.fetch, {
@@ -194,8 +214,7 @@ export class CompanyEnrichStatusApi implements StatusApi {
     const { message, details } = describeErrorAnswer(status, body);
     switch (status) {
       case 401:
-        // The key may have been rotated: fetch it afresh next time.
-        this.options.apiKeys.invalidate();
+        // getJobStatus refetches the key once (it may have been rotated) before this stands.
         throw new StatusApiError(StatusApiErrorKind.Unauthorized, message, details);
       case 402:
         throw new StatusApiError(StatusApiErrorKind.PaymentRequired, message, details);
