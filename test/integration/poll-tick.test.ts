@@ -3,7 +3,7 @@ import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-sto
 import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerApiKey } from '../../functions/core/adapters/api-key.js';
+import { SecretsManagerApiKey, StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
 import type { StatusApi } from '../../functions/core/ports.js';
 import { documentClient } from '../../functions/core/wiring.js';
@@ -444,26 +444,33 @@ describe('poll tick', () => {
     expect((await watcher.watcherState.getWatcherState()).alertOwed).toBeNull();
   });
 
-  it('ends a job as not_found after three consecutive 404s, and as rejected on a 422', async () => {
+  it('ends a job as not_found after three consecutive 404s, and as rejected on the same 422 on two ticks', async () => {
     const missing = await watcher.createAndTrack(plan('completed', 10), 'Missing');
     watcher.simulator.forgetJob(missing);
+    const problem = { title: 'Unprocessable Entity', status: 422, detail: 'Not a bulk enrichment job' };
     const rejected = await watcher.createAndTrack(plan('completed', 10), 'Rejected');
-    watcher.simulator.injectFault(rejected, {
-      kind: 'http',
-      status: 422,
-      body: { title: 'Unprocessable Entity', status: 422, detail: 'Not a bulk enrichment job' },
-    });
+    watcher.simulator.injectFault(rejected, { kind: 'http', status: 422, body: problem }, 2);
+    const once = await watcher.createAndTrack(plan('completed', 10), 'Rejected once');
+    watcher.simulator.injectFault(once, { kind: 'http', status: 422, body: problem });
 
     await watcher.tick();
+    // One 422 is recorded, not acted on: the job is asked again at the next interval.
+    expect(await watcher.store.get(rejected)).toMatchObject({
+      status: 'pending',
+      lastError: { kind: 'rejected', at: '2026-11-29T10:00:00.000Z' },
+      nextCheckAt: '2026-11-29T10:01:00.000Z',
+    });
     await watcher.tickAfter(MINUTE);
     expect((await watcher.store.get(missing))?.status).toBe('pending');
-    await watcher.tickAfter(MINUTE);
-
-    expect(await watcher.store.get(missing)).toMatchObject({ status: 'not_found', consecutiveNotFound: 3 });
     expect(await watcher.store.get(rejected)).toMatchObject({
       status: 'rejected',
       history: [expect.objectContaining({ from: 'pending', to: 'rejected' })],
     });
+    await watcher.tickAfter(MINUTE);
+
+    expect(await watcher.store.get(missing)).toMatchObject({ status: 'not_found', consecutiveNotFound: 3 });
+    // A 422 followed by a normal answer was a passing glitch: the job goes on.
+    expect(await watcher.store.get(once)).toMatchObject({ status: 'pending', lastError: null });
     const events = (await watcher.delivered()).map(eventOf);
     expect(events).toEqual(
       expect.arrayContaining([
@@ -476,6 +483,77 @@ describe('poll tick', () => {
       ]),
     );
     expect(events).toHaveLength(2);
+  });
+
+  /** The status of every job, and the job events delivered so far. */
+  async function outcomes(jobs: readonly string[]) {
+    const statuses = await Promise.all(jobs.map(async (jobId) => (await watcher.store.get(jobId))?.status));
+    const events = (await watcher.delivered()).map((envelope) => String(eventOf(envelope).event_type));
+    return { statuses: new Set(statuses), events };
+  }
+
+  it('ends no job when every job answers 404 (a wrong base path): halts, alerts once, recovers by itself', async () => {
+    const jobs = await trackInOrder(10, 10);
+    const wrongPath = new CompanyEnrichStatusApi({
+      baseUrl: `${watcher.simulatorUrl}/v0`,
+      apiKeys: new StaticApiKey(API_KEY),
+      timeoutMs: 2_000,
+    });
+
+    for (let tick = 0; tick < 8; tick += 1) {
+      const sentBefore = watcher.simulator.requests.length;
+      const summary = await watcher.tickAfter(MINUTE, { statusApi: wrongPath });
+      expect(summary).toMatchObject({ halted: 'systematic_not_found', transitions: 0 });
+      // The guard trips at the third 404: the probe, `concurrency` (4) requests in flight, and the
+      // one that took the slot of the second answer.
+      expect(watcher.simulator.requests.length - sentBefore).toBeLessThanOrEqual(6);
+    }
+    const during = await outcomes(jobs);
+    expect(during.statuses).toEqual(new Set(['pending']));
+    expect(during.events).toEqual(['watcher.systematic_not_found']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toMatchObject({
+      kind: 'systematic_not_found',
+    });
+
+    // The URL is fixed: answers are normal again.
+    const fixed = await watcher.tickAfter(MINUTE);
+    expect(fixed).toMatchObject({ halted: null, checked: 10, alerts: 1 });
+    for (let tick = 0; tick < 3; tick += 1) await watcher.tickAfter(MINUTE);
+    const after = await outcomes(jobs);
+    expect(after.statuses).toEqual(new Set(['processing']));
+    expect(after.events).toEqual(['watcher.systematic_not_found', 'watcher.recovered']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toBeNull();
+  });
+
+  it('ends no job when every job answers 400 with a problem body: halts and alerts once', async () => {
+    const jobs = await trackInOrder(10, 30);
+    const problem = { title: 'Bad Request', status: 400, detail: 'Unsupported API version' };
+    for (const jobId of jobs)
+      watcher.simulator.injectFault(jobId, { kind: 'http', status: 400, body: problem }, Infinity);
+
+    const summaries = [];
+    for (let tick = 0; tick < 8; tick += 1) summaries.push(await watcher.tickAfter(MINUTE));
+    expect(new Set(summaries.map((summary) => summary.halted))).toEqual(new Set(['systematic_rejected']));
+    expect(summaries.reduce((sum, summary) => sum + summary.transitions, 0)).toBe(0);
+    const during = await outcomes(jobs);
+    expect(during.statuses).toEqual(new Set(['pending']));
+    expect(during.events).toEqual(['watcher.systematic_rejected']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toMatchObject({
+      kind: 'systematic_rejected',
+    });
+  });
+
+  it('still ends one genuinely unknown job among nine healthy ones as not_found', async () => {
+    const jobs = await trackInOrder(10, 30);
+    const unknown = jobs[4] ?? '';
+    watcher.simulator.forgetJob(unknown);
+
+    for (let tick = 0; tick < 3; tick += 1) {
+      expect(await watcher.tickAfter(MINUTE)).toMatchObject({ halted: null, checked: 10 });
+    }
+    expect(await watcher.store.get(unknown)).toMatchObject({ status: 'not_found' });
+    const { events } = await outcomes(jobs);
+    expect(events).toEqual(['job.not_found']);
   });
 
   it('records unknown statuses as anomalies and ignores stale answers, without crashing the tick', async () => {

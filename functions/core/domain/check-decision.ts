@@ -232,6 +232,24 @@ function afterNotFound(
 }
 
 /**
+ * A 400/422 ends the job only when the previous check, on an earlier tick, was rejected too: one
+ * rejection may be a deploy or a gateway glitch. The first is recorded and asked again next interval.
+ */
+function afterRejected(
+  job: TrackedJob,
+  record: ErrorRecord,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  const rejectedBefore = job.lastError?.kind === StatusApiErrorKind.Rejected;
+  const onEarlierTick = job.lastError !== null && Date.parse(job.lastError.at) < Date.parse(now);
+  if (rejectedBefore && onEarlierTick) {
+    return endWithoutAnswer(job, JobStatus.Rejected, record, 0, now, policy);
+  }
+  return afterProblemOutsideTheJob(job, record, now, policy);
+}
+
+/**
  * Not the job's fault (the account, its key, the rate limit, or the tick cutting the request
  * short): the job waits one interval and no error is counted against it.
  */
@@ -278,7 +296,7 @@ export function decideAfterError(
 
   switch (error.kind) {
     case StatusApiErrorKind.Rejected:
-      return endWithoutAnswer(job, JobStatus.Rejected, record, 0, now, policy);
+      return afterRejected(job, record, now, policy);
     case StatusApiErrorKind.NotFound:
       return afterNotFound(job, record, now, policy);
     case StatusApiErrorKind.Unauthorized:

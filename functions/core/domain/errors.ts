@@ -170,6 +170,11 @@ export type SystematicProblem = 'systematic_not_found' | 'systematic_rejected';
 /** Every kind of account-level incident the watcher state records (one alert when opened). */
 export type IncidentKind = AccessProblem | SystematicProblem;
 
+/** Whether an incident (or a halt reason) is a systematic 404/400 rather than an access problem. */
+export function isSystematicProblem(kind: string): kind is SystematicProblem {
+  return kind === 'systematic_not_found' || kind === 'systematic_rejected';
+}
+
 /** The job is not tracked (never was, or the id is malformed): the HTTP API answers 404. */
 export class JobNotTrackedError extends WatcherError {
   override name = 'JobNotTrackedError';
