@@ -24,8 +24,9 @@ export interface TickSummary {
   /** Writes that lost a race to a concurrent tick (the other tick's outcome stands). */
   conflicts: number;
   /**
-   * Due jobs this tick read but left for the next one (it halted or ran out of time). Jobs it
-   * never read because it stopped paging are not counted.
+   * Due jobs this tick read but left for the next one (it halted or ran out of time), including
+   * jobs whose 404/400 verdict was held back because the answer was systematic. Jobs it never
+   * read because it stopped paging are not counted.
    */
   deferred: number;
   /** Failures by kind: API error kinds, plus `publish_failed` and `internal`. */
