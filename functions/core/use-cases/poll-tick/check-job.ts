@@ -14,7 +14,7 @@ import {
   StatusApiErrorKind,
 } from '../../domain/errors.js';
 import type { TrackedJob } from '../../domain/job.js';
-import { deliverNotification } from './notification-delivery.js';
+import { deliverNotification, withLeaseOnRealClock } from './notification-delivery.js';
 import type { TickContext } from './tick-context.js';
 
 /**
@@ -32,7 +32,10 @@ export async function checkJob(context: TickContext, job: TrackedJob): Promise<v
 
   let updated: TrackedJob;
   try {
-    updated = await deps.jobs.applyUpdate(job, decision.update);
+    updated = await deps.jobs.applyUpdate(
+      job,
+      withLeaseOnRealClock(decision.update, deps.clock, deps.policy.notificationLeaseMs),
+    );
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     tally.summary.conflicts += 1;
