@@ -77,6 +77,11 @@ async function openLocalFolder(context: CliContext, resources: Resources): Promi
   await mkdir(context.home, { recursive: true });
   const embedded = await startEmbeddedDynamoDb(folder);
   resources.add('the embedded DynamoDB', () => embedded.close());
+  for (const table of embedded.repairedTables) {
+    context.log.warn(
+      `The local store's table ${table} was left half-created by a stopped process; it is created afresh (it held no data)`,
+    );
+  }
   const client = closing(embeddedDynamoDbClient(embedded.endpoint), 'the DynamoDB client', resources);
   await ensureJobsTable(client);
   const { jobs, ...stores } = createStores(client, LOCAL_TABLE_NAME, context.log, storeOptions(context));
