@@ -49,6 +49,14 @@ export function createCliContext(
         'COMPANYENRICH_API_KEY_SECRET_ARN or COMPANYENRICH_API_KEY is required',
     );
   }
+  const publishes = command === 'poll' || command === 'start';
+  if (publishes && config.jobsTableName && Object.keys(config.topics).length === 0) {
+    // A terminal is not a channel: "delivering" there would settle what subscribers never got.
+    throw new ConfigError(
+      `Invalid configuration: with JOBS_TABLE_NAME set, ${command} publishes to SNS only; set ` +
+        'EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN or SMS_TOPIC_ARN (the stack outputs), or use the local store',
+    );
+  }
   const apiKey = env.COMPANYENRICH_API_KEY?.trim();
   return {
     config,

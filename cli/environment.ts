@@ -77,6 +77,11 @@ async function openLocalFolder(context: CliContext, resources: Resources): Promi
   await mkdir(context.home, { recursive: true });
   const embedded = await startEmbeddedDynamoDb(folder);
   resources.add('the embedded DynamoDB', () => embedded.close());
+  for (const table of embedded.repairedTables) {
+    context.log.warn(
+      `The local store's table ${table} was left half-created by a stopped process; it is created afresh (it held no data)`,
+    );
+  }
   const client = closing(embeddedDynamoDbClient(embedded.endpoint), 'the DynamoDB client', resources);
   await ensureJobsTable(client);
   const { jobs, ...stores } = createStores(client, LOCAL_TABLE_NAME, context.log, storeOptions(context));
@@ -228,11 +233,15 @@ export async function openStatusApi(
   };
 }
 
-/** Notifications go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN are set. */
+/**
+ * Notifications in the local run go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN
+ * are set. On a real table they go to SNS only (and are shown): a channel without its topic stays
+ * owed, for the deployed function to send.
+ */
 export async function createNotifier(
   context: CliContext,
   resources: Resources,
-): Promise<{ notifier: Notifier; description: string }> {
+): Promise<{ notifier: Notifier; description: string; unpublished?: string | null }> {
   const terminal = new ConsoleNotifier(context.print);
   const { config } = context;
   const topics = Object.entries(config.topics);
@@ -247,8 +256,17 @@ export async function createNotifier(
     import('../functions/core/wiring.js'),
   ]);
   const sns = createSnsNotifier(closing(new SNSClient({}), 'the SNS client', resources), config);
+  const description = `SNS (${topics.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`;
+  if (!config.jobsTableName) return { notifier: new DeliverAndShowNotifier(sns, terminal), description };
+  const { ConfiguredTopicsNotifier, missingTopicVariables } = await import('./table-notifier.js');
+  const missing = missingTopicVariables(sns.channels);
   return {
-    notifier: new DeliverAndShowNotifier(sns, terminal),
-    description: `SNS (${topics.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`,
+    notifier: new ConfiguredTopicsNotifier(sns, terminal),
+    description,
+    unpublished:
+      missing.length === 0
+        ? null
+        : `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: ` +
+          'those channels are not published here and stay owed, for the deployed function to send.',
   };
 }

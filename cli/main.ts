@@ -25,7 +25,10 @@ Environment:
                              with a table: submit passes the deployed webhook route as webhook_url
                              (local mode: the running start's route, found through the data folder)
   EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN
-                             also publish notifications to these SNS topics (one per channel)
+                             also publish notifications to these SNS topics (one per channel);
+                             with a table, poll and start publish only there: a channel whose
+                             topic is unset stays owed (the deployed function sends it), and
+                             with none set they refuse to run
   POLL_INTERVAL_SECONDS      tick interval (start and local mode default to 5)
   ENRICH_JOB_WATCH_DEMO_SCALE  scales the demo jobs' durations of a fresh local run (default 1)
 `;
@@ -240,7 +243,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${redact(error.message)}\n`);
       return ExitCode.Usage;
     }
-    const message = oneLineDescription(error);
+    // Loaded only on failure: `--help` and the quick commands stay light.
+    const { explainAwsTrouble } = await import('./aws-trouble.js');
+    const message = explainAwsTrouble(error) ?? oneLineDescription(error);
     const stack = outcome.verbose && error instanceof Error && error.stack ? `\n${error.stack}` : '';
     const apiKey = process.env.COMPANYENRICH_API_KEY?.trim();
     process.stderr.write(`error: ${redact(`${message}${stack}`, apiKey ? [apiKey] : [])}\n`);

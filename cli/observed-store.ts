@@ -1,8 +1,7 @@
 import type { JobUpdate } from '../functions/core/domain/check-decision.js';
 import type { HistoryEntry, NotificationReceipt, TrackedJob } from '../functions/core/domain/job.js';
 import type { JobStatus } from '../functions/core/domain/job-status.js';
-import type { NotificationChannel } from '../functions/core/domain/notification-channel.js';
-import type { JobStore, NewTrackedJob } from '../functions/core/ports.js';
+import type { JobStore, NewTrackedJob, OwedNotificationRelease } from '../functions/core/ports.js';
 
 /**
  * A store that reports every status change it records. The tick records a transition exactly
@@ -45,7 +44,7 @@ export class TransitionReportingStore implements JobStore {
     return this.inner.settleOwedNotification(job, receipt);
   }
 
-  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void> {
-    return this.inner.recordDeliveredChannels(job, eventId, channels);
+  releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void> {
+    return this.inner.releaseOwedNotification(job, release);
   }
 }

@@ -26,7 +26,18 @@ type Dynalite = (options: {
   deleteTableMs?: number;
   updateTableMs?: number;
 }) => Server;
-type LevelDb = new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+/** The part of LevelDB (dynalite's own `level`) used to check and repair a folder before serving it. */
+interface LevelDbHandle {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  iterator(range: { gt: string; lt: string; limit?: number }): AsyncIterable<[string, string]>;
+  del(key: string): Promise<void>;
+}
+type LevelDb = new (path: string) => LevelDbHandle;
+
+/** dynalite keeps each table's description under `table~<name>` and its items under `item-<name>~`. */
+const TABLE_KEYS = { gt: 'table~', lt: 'table~\uffff' } as const;
+const itemKeys = (table: string) => ({ gt: `item-${table}~`, lt: `item-${table}~\uffff` });
 
 /** dynalite (CommonJS, untyped) and its own LevelDB binding, loaded on first use: AWS mode never needs them. */
 function loadDynalite(): { dynalite: Dynalite; Level: LevelDb } {
@@ -44,15 +55,23 @@ export class LocalStoreBusyError extends Error {
 /** A running embedded DynamoDB. */
 export interface EmbeddedDynamoDb {
   endpoint: string;
+  /** Tables a stopped process had left half-created, removed so they are created afresh. */
+  repairedTables: string[];
   /** Stops serving and closes LevelDB, so everything written is on disk. */
   close(): Promise<void>;
 }
 
 /**
- * Fails fast when the folder is locked. dynalite itself would crash the process with an
- * unhandled stream error on a locked folder, so the lock is tested with a throwaway open first.
+ * Fails fast when the folder is locked, and repairs what a killed process left half-made. dynalite
+ * itself would crash the process with an unhandled stream error on a locked folder, so the lock is
+ * tested with a throwaway open first; holding it, this process is the only one that could be
+ * creating a table, so a table still CREATING was left so by a process that stopped (dynalite
+ * marks it ACTIVE on a timer that died with it). Such a table has no items (writes need ACTIVE):
+ * its description is removed, and the table is created afresh on open.
+ *
+ * @returns the names of the tables removed.
  */
-async function assertFolderFree(path: string, Level: LevelDb): Promise<void> {
+async function checkAndRepairFolder(path: string, Level: LevelDb): Promise<string[]> {
   const probe = new Level(path);
   try {
     await probe.open();
@@ -63,17 +82,44 @@ async function assertFolderFree(path: string, Level: LevelDb): Promise<void> {
     }
     throw error;
   }
-  await probe.close();
+  try {
+    return await removeHalfMadeTables(probe);
+  } finally {
+    await probe.close();
+  }
+}
+
+async function removeHalfMadeTables(db: LevelDbHandle): Promise<string[]> {
+  const halfMade: string[] = [];
+  for await (const [key, value] of db.iterator(TABLE_KEYS)) {
+    const status = (JSON.parse(value) as { TableStatus?: unknown }).TableStatus;
+    if (status === TableStatus.CREATING) halfMade.push(key.slice(TABLE_KEYS.gt.length));
+  }
+  const removed: string[] = [];
+  for (const table of halfMade) {
+    // Never lose data: a table with items is left for the ACTIVE wait to report.
+    if (await hasAny(db, itemKeys(table))) continue;
+    await db.del(`${TABLE_KEYS.gt}${table}`);
+    removed.push(table);
+  }
+  return removed;
+}
+
+async function hasAny(db: LevelDbHandle, range: { gt: string; lt: string }): Promise<boolean> {
+  // Leaving the loop closes the iterator.
+  for await (const [key] of db.iterator({ ...range, limit: 1 })) return key !== '';
+  return false;
 }
 
 /**
- * Opens the LevelDB folder `path` (created if missing) and serves it on a free loopback port.
+ * Opens the LevelDB folder `path` (created if missing), repairs a table a killed process left
+ * half-created, and serves it on a free loopback port.
  *
  * @throws LocalStoreBusyError when another process has the folder open.
  */
 export async function startEmbeddedDynamoDb(path: string): Promise<EmbeddedDynamoDb> {
   const { dynalite, Level } = loadDynalite();
-  await assertFolderFree(path, Level);
+  const repairedTables = await checkAndRepairFolder(path, Level);
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,6 +132,7 @@ export async function startEmbeddedDynamoDb(path: string): Promise<EmbeddedDynam
   if (address === null || typeof address === 'string') throw new Error('dynalite did not get a port');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    repairedTables,
     close: () =>
       new Promise<void>((resolve, reject) => {
         // dynalite's close waits for its pending LevelDB operations, then closes LevelDB.
@@ -118,7 +165,8 @@ const TABLE_ACTIVE_POLL_MS = 20;
  * CreateTable while the table is still CREATING, and a write before it turns ACTIVE fails with
  * ResourceNotFoundException.
  *
- * @throws WatcherError when the table stays CREATING (a process stopped while creating it).
+ * @throws WatcherError when the table does not become ACTIVE in time (a half-created table is
+ *   repaired when the store starts, so this is no longer a process stopped while creating it).
  */
 export async function ensureJobsTable(client: DynamoDBClient, tableName = LOCAL_TABLE_NAME): Promise<void> {
   if ((await tableStatus(client, tableName)) === null) {

@@ -15,6 +15,39 @@ const isoInstant = z.iso.datetime({ offset: true });
 /** The longest a one-off tick may take; the Lambda's timeout plays this part in AWS. */
 const POLL_ONCE_DEADLINE_MS = 60_000;
 
+/** Farther than this from the real clock, `--now` on a real table is announced as a replay. */
+const REPLAY_NOTICE_MS = 2 * 60_000;
+
+/** "3 days", "5 hours", "12 minutes": how far apart two instants are, roughly. */
+function roughDistance(ms: number): string {
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ];
+  for (const [unit, size] of units) {
+    const count = Math.floor(ms / size);
+    if (count >= 1) return `${count} ${unit}${count === 1 ? '' : 's'}`;
+  }
+  return `${Math.round(ms / 1000)} seconds`;
+}
+
+/**
+ * The line saying which time a replayed tick on a real table uses, when it is far from the real
+ * clock; null otherwise (and in local mode, where replays are the point).
+ */
+function replayNotice(context: CliContext, now: Date): string | null {
+  if (!context.config.jobsTableName) return null;
+  const real = new Date();
+  const distance = now.getTime() - real.getTime();
+  if (Math.abs(distance) <= REPLAY_NOTICE_MS) return null;
+  return (
+    `Replaying a tick at ${now.toISOString()}, ${roughDistance(Math.abs(distance))} ` +
+    `${distance < 0 ? 'before' : 'after'} the real clock (${real.toISOString()}): checks and ` +
+    'transitions are dated and scheduled from that time; publishing leases use the real clock.'
+  );
+}
+
 /**
  * Runs one tick at `--now` (default: now), printing each transition and the tick's summary.
  * Exit 1 when the tick could not finish its work (the jobs concerned stay due).
@@ -36,10 +69,13 @@ export async function pollCommand(
     );
   }
   const now = options.now === undefined ? new Date() : new Date(options.now);
+  const notice = replayNotice(context, now);
+  if (notice) context.print(notice);
   return withResources(context.log, async (resources) => {
     const opened = await openJobStore(context, 'command', resources);
     const api = await openStatusApi(context, 'command', resources);
-    const { notifier } = await createNotifier(context, resources);
+    const { notifier, unpublished } = await createNotifier(context, resources);
+    if (unpublished) context.print(unpublished);
     context.log.info('Polling once', { store: opened.description, status_api: api.description });
     const store = new TransitionReportingStore(opened.store, (job, entry) => {
       context.print(formatTransition(job, entry));

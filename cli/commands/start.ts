@@ -103,7 +103,12 @@ async function openLocalRun(
     durationScale,
     onWebhook: reportWebhookFailure(context),
   });
-  const { notifier, description: notifierDescription } = await createNotifier(context, resources);
+  const {
+    notifier,
+    description: notifierDescription,
+    unpublished,
+  } = await createNotifier(context, resources);
+  if (unpublished) print(unpublished);
   const store = new TransitionReportingStore(opened.store, (job, entry) => {
     print(`[${clockTime()}]   ${formatTransition(job, entry)}`);
   });

@@ -49,10 +49,21 @@ export interface JobStore {
    */
   settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void>;
   /**
-   * Records the channels an owed notification reached when others failed, so the retry sends
-   * only the rest. Throws `ConcurrentUpdateError` if that notification is no longer owed.
+   * Gives back the publishing lease after an attempt that left channels missing: records the
+   * channels the notification reached (so the retry sends only the rest) and makes the job due
+   * at `dueAt`. Throws `ConcurrentUpdateError` if the job changed since `job` was read (another
+   * tick took the lease) or the notification is no longer owed.
    */
-  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void>;
+  releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void>;
+}
+
+/** What a tick leaves on an owed notification it could not deliver everywhere. */
+export interface OwedNotificationRelease {
+  eventId: string;
+  /** Every channel that has the notification now. */
+  deliveredChannels: NotificationChannel[];
+  /** When the job is due again: now, so the next tick retries. */
+  dueAt: string;
 }
 
 /** One row of `GET /jobs`: served from the listing index, without the history. */

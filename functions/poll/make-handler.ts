@@ -22,6 +22,14 @@ import { recordTickMetrics } from './tick-metrics.js';
  */
 const scheduledEventSchema = z.object({ time: z.iso.datetime({ offset: true }).optional() }).loose();
 
+/**
+ * How far the tick's time may be from the real clock. A scheduled invocation may arrive a little
+ * late (a retry, a cold start), never much early: behind up to 2 minutes, ahead up to 30 s. A time
+ * outside is clamped, so a malformed or replayed event cannot push every job's next check far
+ * away (ahead) or run a tick whose leases look expired already (behind).
+ */
+export const EVENT_TIME_WINDOW = { behindMs: 2 * 60_000, aheadMs: 30_000 } as const;
+
 export interface PollHandlerDeps extends PollTickDeps {
   logger: Logger;
   metrics: Metrics;
@@ -34,11 +42,7 @@ export interface PollHandlerDeps extends PollTickDeps {
  */
 export function makeHandler(deps: PollHandlerDeps) {
   const poll = async (event: unknown, context: Context): Promise<TickSummary> => {
-    const parsed = scheduledEventSchema.safeParse(event ?? {});
-    const eventTime = parsed.success ? parsed.data.time : undefined;
-    if (!eventTime)
-      deps.logger.warn('Event has no usable time; using the clock', { event_type: typeof event });
-    const now = eventTime ? new Date(eventTime) : deps.clock.now();
+    const now = tickTime(deps, event);
     const deadline = new Date(deps.clock.now().getTime() + context.getRemainingTimeInMillis());
     try {
       const summary = await runPollTick(deps, { now, deadline });
@@ -53,4 +57,27 @@ export function makeHandler(deps: PollHandlerDeps) {
     .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+}
+
+/** The scheduled event's time, clamped to {@link EVENT_TIME_WINDOW} around the clock; the clock if it has none. */
+function tickTime(deps: PollHandlerDeps, event: unknown): Date {
+  const clock = deps.clock.now();
+  const parsed = scheduledEventSchema.safeParse(event ?? {});
+  const eventTime = parsed.success ? parsed.data.time : undefined;
+  if (!eventTime) {
+    deps.logger.warn('Event has no usable time; using the clock', { event_type: typeof event });
+    return clock;
+  }
+  const requested = Date.parse(eventTime);
+  const earliest = clock.getTime() - EVENT_TIME_WINDOW.behindMs;
+  const latest = clock.getTime() + EVENT_TIME_WINDOW.aheadMs;
+  const used = Math.min(Math.max(requested, earliest), latest);
+  if (used !== requested) {
+    deps.logger.warn('Event time is too far from the clock; clamped', {
+      event_time: eventTime,
+      clock_time: clock.toISOString(),
+      used_time: new Date(used).toISOString(),
+    });
+  }
+  return new Date(used);
 }

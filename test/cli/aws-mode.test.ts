@@ -3,6 +3,8 @@
  * a deployed stack. Real processes, real emulators, a real simulator over HTTP.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -17,6 +19,7 @@ import {
   subscribeQueue,
   type SnsEnvelope,
 } from '../support/emulators.js';
+import { freePort } from '../support/ports.js';
 import { runCli } from './cli-process.js';
 
 const API_KEY = 'ce_test_cli-0123456789-secret';
@@ -113,10 +116,15 @@ describe('track', () => {
 describe('poll --once and list', () => {
   let simulator: CompanyEnrichSimulator;
   let apiUrl: string;
+  /** The stack's three topics, as its outputs give them; tests subscribe where they look. */
+  const topics = { EVENTS_TOPIC_ARN: '', EMAIL_TOPIC_ARN: '', SMS_TOPIC_ARN: '' };
 
   beforeAll(async () => {
     simulator = new CompanyEnrichSimulator({ apiKey: API_KEY });
     ({ url: apiUrl } = await simulator.start());
+    for (const name of Object.keys(topics) as (keyof typeof topics)[]) {
+      topics[name] = await createTopic(moto.sns);
+    }
   });
 
   afterAll(async () => {
@@ -151,11 +159,11 @@ describe('poll --once and list', () => {
     return { table, jobs, pollNow: new Date(Date.now() + 120_000).toISOString() };
   }
 
-  /** `poll --once --now <now>` on `table` against the simulator, with `extra` settings. */
+  /** `poll --once --now <now>` on `table` against the simulator, with the topics and `extra` settings. */
   function pollOnce(table: string, now: string, extra: Record<string, string> = {}) {
     return runCli(
       ['poll', '--once', '--now', now],
-      awsEnv(table, { COMPANYENRICH_API_URL: apiUrl, COMPANYENRICH_API_KEY: API_KEY, ...extra }),
+      awsEnv(table, { COMPANYENRICH_API_URL: apiUrl, COMPANYENRICH_API_KEY: API_KEY, ...topics, ...extra }),
     );
   }
 
@@ -228,6 +236,57 @@ describe('poll --once and list', () => {
     expect(badStatus.stderr).toContain('Allowed choices are pending, processing');
   });
 
+  it('never counts a channel as delivered by printing it: the channels without a topic stay owed', async () => {
+    const { table, jobs, pollNow } = await trackedJobs();
+    const eventsTopic = await createTopic(moto.sns);
+    const eventsQueue = await subscribeQueue(moto, eventsTopic);
+
+    const result = await pollOnce(table, pollNow, {
+      EVENTS_TOPIC_ARN: eventsTopic,
+      EMAIL_TOPIC_ARN: '',
+      SMS_TOPIC_ARN: '',
+    });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('EMAIL_TOPIC_ARN and SMS_TOPIC_ARN are not set');
+    expect(await receive(eventsQueue, 2)).toHaveLength(2);
+    const done = await storedItem(table, jobs.done);
+    expect(done?.status?.S).toBe('completed');
+    // Still owed for email and SMS, with the events channel recorded: the deployed function sends the rest.
+    expect(done?.notification_owed?.M?.delivered_channels?.L).toEqual([{ S: 'events' }]);
+    expect(done?.watch_queue?.S).toBe('watched');
+  });
+
+  it('refuses to poll a table with no topic set, rather than "deliver" to the terminal, and writes nothing', async () => {
+    const { table, jobs, pollNow } = await trackedJobs();
+    const before = await storedItem(table, jobs.done);
+
+    const result = await pollOnce(table, pollNow, {
+      EVENTS_TOPIC_ARN: '',
+      EMAIL_TOPIC_ARN: '',
+      SMS_TOPIC_ARN: '',
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN or SMS_TOPIC_ARN');
+    expect(result.stdout).toBe('');
+    expect(await storedItem(table, jobs.done)).toEqual(before);
+  });
+
+  it('says which time a replayed tick uses when it is far from the real clock', async () => {
+    const { table } = await trackedJobs();
+    const replayed = '2026-01-05T09:00:00.000Z';
+
+    const result = await pollOnce(table, replayed);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /Replaying a tick at 2026-01-05T09:00:00.000Z, \d+ days? (before|after) the real clock/,
+    );
+    const near = await pollOnce(table, new Date().toISOString());
+    expect(near.stdout).not.toContain('Replaying');
+  });
+
   it('refuses to poll a table without an API key, and rejects a bad --now, with exit code 2', async () => {
     const table = await createJobsTable(moto.dynamoDb);
     const noKey = await runCli(['poll', '--once'], awsEnv(table));
@@ -239,16 +298,90 @@ describe('poll --once and list', () => {
     expect(badNow.stderr).toContain('--now must be an ISO-8601 instant');
   });
 
-  it('reports an unexpected failure in one line with exit code 1, and does not hang', async () => {
+  it('says in one sentence what to check when the table does not exist (exit 1), and does not hang', async () => {
     const startedAt = Date.now();
+    const polled = await pollOnce('no-such-table', new Date().toISOString());
+    const listed = await runCli(['list'], awsEnv('no-such-table'), 15_000);
+
+    for (const result of [polled, listed]) {
+      expect(result.code).toBe(1);
+      // One line, no stack trace, no SDK exception name.
+      expect(result.stderr).toBe(
+        'error: DynamoDB table no-such-table was not found in region us-east-1; ' +
+          'check JOBS_TABLE_NAME and AWS_REGION (the stack output JobsTableName)\n',
+      );
+    }
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+  });
+});
+
+describe('AWS trouble, told as what to do', () => {
+  /** A stand-in for AWS that refuses every call as IAM would. */
+  async function denyingEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(
+        JSON.stringify({
+          __type: 'com.amazon.coral.service#AccessDeniedException',
+          message:
+            'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: dynamodb:Scan on resource: jobs',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+        }),
+    };
+  }
+
+  it('access denied: names the refused action and the credentials to check', async () => {
+    const endpoint = await denyingEndpoint();
+    try {
+      const result = await runCli(['list'], awsEnv('jobs', { AWS_ENDPOINT_URL: endpoint.url }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: AWS refused access to DynamoDB table jobs: .*dynamodb:Scan/);
+      expect(result.stderr).toContain('check the credentials in use');
+      expect(result.stderr).not.toContain('AccessDeniedException');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('no credentials: says how to provide them', async () => {
+    const env = awsEnv('jobs', {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+      AWS_CONFIG_FILE: join(home, 'no-config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const result = await runCli(['list'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: No AWS credentials found; set AWS_PROFILE/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('unreachable endpoint: names it and what to check', async () => {
+    const closed = await freePort();
     const result = await runCli(
-      ['poll', '--once'],
-      awsEnv('no-such-table', { COMPANYENRICH_API_URL: apiUrl, COMPANYENRICH_API_KEY: API_KEY }),
-      15_000,
+      ['track', '3fa85f64-5717-4562-b3fc-2c963f66afa6'],
+      awsEnv('jobs', { AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` }),
     );
     expect(result.code).toBe(1);
-    // One line, no stack trace.
-    expect(result.stderr).toMatch(/^error: [^\n]*\(ResourceNotFoundException\)\n$/);
-    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    expect(result.stderr).toBe(
+      `error: Could not reach AWS at http://127.0.0.1:${closed} (ECONNREFUSED); ` +
+        'check AWS_ENDPOINT_URL, AWS_REGION and the network\n',
+    );
   });
 });

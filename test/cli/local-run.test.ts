@@ -2,11 +2,12 @@
  * The CLI with no AWS at all: the embedded store in a data folder, the built-in simulator, and
  * `start` as a user runs it, interrupted with Ctrl-C.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../functions/core/use-cases/list-jobs.js';
+import { killedWhileCreatingTable } from '../support/half-made-table.js';
 import { CliProcess, runCli } from './cli-process.js';
 
 let root: string;
@@ -59,6 +60,37 @@ describe('local mode', () => {
 
     const again = await runCli(['track', jobId], env);
     expect(again.stdout).toContain('nothing changed');
+  });
+
+  it('refuses a malformed id before opening anything: a fresh data folder is not even created', async () => {
+    const env = { ENRICH_JOB_WATCH_HOME: join(root, 'fresh') };
+
+    for (const command of ['track', 'show', 'untrack']) {
+      const refused = await runCli([command, '123'], env);
+      expect(refused.code, command).toBe(2);
+      expect(refused.stderr, command).toContain('"123" is not a CompanyEnrich job id');
+    }
+
+    expect(await exists(env.ENRICH_JOB_WATCH_HOME)).toBe(false);
+    const listed = await runCli(['list', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+
+  it('repairs a data folder whose table a killed process left half-created, and says so', async () => {
+    const home = join(root, 'half-made');
+    await mkdir(home, { recursive: true });
+    await killedWhileCreatingTable(join(home, 'dynamodb'));
+    const env = { ENRICH_JOB_WATCH_HOME: home };
+    const jobId = 'c0ffee00-1234-4abc-8def-0123456789ac';
+
+    const tracked = await runCli(['track', jobId], env);
+    expect(tracked.code, tracked.stderr).toBe(0);
+    expect(tracked.stderr).toContain('was left half-created by a stopped process');
+    const listed = await runCli(['list', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as JobView[]).map((view) => view.job_id)).toEqual([jobId]);
+    expect(listed.stderr).toBe('');
   });
 
   it('a reader that stops early (--help | head) is no error: the command finishes with exit code 0', async () => {

@@ -103,6 +103,10 @@ interface Deployment {
   queues: { events: string; email: string; sms: string };
   /** Runs one scheduled invocation at the clock's time. */
   tick: (remainingMs?: number) => Promise<TickSummary>;
+  /** Runs one invocation whose event says `time` (the real clock stays at the clock's time). */
+  tickWithEventTime: (time: Date) => Promise<TickSummary>;
+  /** Loads the handler module afresh (a new container), with `env` added to its environment. */
+  coldStart: (env: Record<string, string>) => Promise<void>;
 }
 
 /**
@@ -136,14 +140,29 @@ async function deploy(clients: ReturnType<typeof motoClients>): Promise<Deployme
   vi.stubEnv('COMPANYENRICH_API_KEY_SECRET_ARN', ARN ?? '');
   vi.stubEnv('COMPANYENRICH_API_URL', url);
   vi.stubEnv('API_TIMEOUT_MS', '2000');
-  vi.resetModules();
-  const module = await import('../../functions/poll/handler.js');
+  // The handler's real clock is `Date` (it clamps the event's time to a window around it), so
+  // `Date` follows the fake clock; timers stay real.
+  vi.useFakeTimers({ toFake: ['Date'], now: clock.now() });
+  const load = async (env: Record<string, string>) => {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.resetModules();
+    return import('../../functions/poll/handler.js');
+  };
+  let module = await load({});
+  const invoke = (time: Date, remainingMs?: number): Promise<TickSummary> => {
+    vi.setSystemTime(clock.now());
+    return module.handler(scheduledEvent(time), lambdaContext(remainingMs));
+  };
   return {
     clock,
     simulator,
     store: new DynamoDbJobStore(documentClient(clients.dynamoDb), tableName, new RecordingLog()),
     queues,
-    tick: (remainingMs) => module.handler(scheduledEvent(clock.now()), lambdaContext(remainingMs)),
+    tick: (remainingMs) => invoke(clock.now(), remainingMs),
+    tickWithEventTime: (time) => invoke(time),
+    coldStart: async (env) => {
+      module = await load(env);
+    },
   };
 }
 
@@ -155,6 +174,7 @@ describe('poll handler, end to end', () => {
     deployment = await deploy(clients);
   });
   afterEach(async () => {
+    vi.useRealTimers();
     vi.unstubAllEnvs();
     await deployment.simulator.stop();
   });
@@ -305,5 +325,51 @@ describe('poll handler, end to end', () => {
 
     const relaxed = await tick();
     expect(relaxed.checked).toBe(3);
+  });
+
+  it('clamps an event time far from the real clock, so a bad or replayed event cannot push every check away', async () => {
+    const { clock, simulator, store, tick, tickWithEventTime } = deployment;
+    const jobId = simulator.createJob({
+      totalDomains: 10,
+      pendingMs: 30 * MINUTE,
+      processingMs: 30 * MINUTE,
+      completingMs: MINUTE,
+      outcome: 'completed',
+      createdAt: clock.now(),
+    });
+    await trackJob({ jobs: store, clock }, { jobId, label: null });
+    // The handler's logger reads its level at cold start: a new container that logs warnings.
+    await deployment.coldStart({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+    const output: string[] = [];
+    const capture = ((chunk: unknown) => {
+      output.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    let ahead: TickSummary;
+    let behind: TickSummary;
+    try {
+      // Three days ahead: the tick runs 30 s ahead at most, and the job stays on its cadence.
+      ahead = await tickWithEventTime(new Date(clock.now().getTime() + 3 * 86_400_000));
+      clock.advance(MINUTE);
+      // An hour behind (a replayed event): the tick runs 2 min behind at most.
+      behind = await tickWithEventTime(new Date(clock.now().getTime() - 60 * MINUTE));
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(ahead.now).toBe(new Date(clock.now().getTime() - MINUTE + 30_000).toISOString());
+    expect(ahead.checked).toBe(1);
+    expect(behind.now).toBe(new Date(clock.now().getTime() - 2 * MINUTE).toISOString());
+    const clamped = output.filter((line) => line.includes('clamped'));
+    expect(clamped).toHaveLength(2);
+    expect(clamped[0]).toContain('"event_time"');
+
+    // The next scheduled minutes check the job as usual: its next check is not days away.
+    const nextCheck = Date.parse((await store.get(jobId))?.nextCheckAt ?? '');
+    expect(nextCheck - clock.now().getTime()).toBeLessThanOrEqual(MINUTE);
+    clock.advance(MINUTE);
+    expect((await tick()).checked).toBe(1);
   });
 });

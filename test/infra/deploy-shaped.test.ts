@@ -211,12 +211,16 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     }) as typeof process.stdout.write;
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    // The function clamps the event's time to a window around its clock (`Date`): the clock is
+    // the schedule's, so `Date` follows it for the invocation (timers stay real).
+    vi.useFakeTimers({ toFake: ['Date'], now: clock.now() });
     try {
       return await handler(
         schedule.eventAt(clock.now()),
         lambdaContext(functionLogicalId, timeoutMs, memorySize),
       );
     } finally {
+      vi.useRealTimers();
       stdout.mockRestore();
       stderr.mockRestore();
     }

@@ -197,16 +197,27 @@ describe.each(backends)('DynamoDB stores on %s', (_name, startBackend) => {
       job,
       decideAfterAnswer(job, snapshot({ job_id: job.jobId, status: 'completed' }), LATER, POLICY).update,
     );
-    await store.claimOwedNotification(terminal, '2026-11-29T10:20:00.000Z');
+    const claimed = await store.claimOwedNotification(terminal, '2026-11-29T10:20:00.000Z');
     await expect(store.claimOwedNotification(terminal, '2026-11-29T10:20:00.000Z')).rejects.toBeInstanceOf(
       ConcurrentUpdateError,
     );
 
-    await store.recordDeliveredChannels(terminal, `${job.jobId}:completed`, ['events']);
-    expect((await store.get(job.jobId))?.notificationOwed?.deliveredChannels).toEqual(['events']);
+    // Only the lease holder releases it: the channels reached are kept, the job is due again.
+    const release = {
+      eventId: `${job.jobId}:completed`,
+      deliveredChannels: ['events' as const],
+      dueAt: '2026-11-29T10:16:00.000Z',
+    };
+    await expect(store.releaseOwedNotification(terminal, release)).rejects.toBeInstanceOf(
+      ConcurrentUpdateError,
+    );
     await expect(
-      store.recordDeliveredChannels(terminal, `${job.jobId}:failed`, ['sms']),
+      store.releaseOwedNotification(claimed, { ...release, eventId: `${job.jobId}:failed` }),
     ).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    await store.releaseOwedNotification(claimed, release);
+    const released = await store.get(job.jobId);
+    expect(released?.notificationOwed?.deliveredChannels).toEqual(['events']);
+    expect(released?.nextCheckAt).toBe('2026-11-29T10:16:00.000Z');
 
     const receipt = { eventId: `${job.jobId}:completed`, messageIds: { events: 'm' }, publishedAt: LATER };
     await store.settleOwedNotification(terminal, receipt);

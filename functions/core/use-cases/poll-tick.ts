@@ -4,7 +4,6 @@
  * state (incident, throttle, operator alerts) and the tick summary.
  */
 import pMap from 'p-map';
-import { addMs } from '../domain/cadence.js';
 import type { TrackedJob } from '../domain/job.js';
 import { isTerminal } from '../domain/job-status.js';
 import { isApiPaused, type WatcherState } from '../domain/watcher-state.js';
@@ -12,7 +11,7 @@ import { recordAccountOutcome, retryOwedAlert } from './poll-tick/account-state.
 import { ApiGate } from './poll-tick/api-gate.js';
 import { checkJob } from './poll-tick/check-job.js';
 import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
-import { deliverOwedNotification } from './poll-tick/notification-delivery.js';
+import { deliverOwedNotification, notificationLeaseUntil } from './poll-tick/notification-delivery.js';
 import type { PollTickDeps, PollTickRequest, TickContext } from './poll-tick/tick-context.js';
 import { TickDeadline } from './poll-tick/tick-deadline.js';
 import { TickTally, type TickSummary } from './poll-tick/tick-summary.js';
@@ -105,10 +104,10 @@ async function* dueJobs({ deps, now, tally, deadline }: TickContext): AsyncGener
 
 /** Does what a due job needs: publish its owed notification, or check it. A failure leaves it due. */
 async function handleJob(context: TickContext, job: TrackedJob): Promise<void> {
-  const { deps, now, tally } = context;
+  const { deps, tally } = context;
   try {
     if (job.notificationOwed) {
-      const leaseUntil = addMs(now, deps.policy.notificationLeaseMs);
+      const leaseUntil = notificationLeaseUntil(deps.clock, deps.policy.notificationLeaseMs);
       await deliverOwedNotification(deps, tally, job, job.notificationOwed, leaseUntil);
     } else if (isTerminal(job.status)) {
       deps.log.warn('Terminal job without an owed notification was still due', { job_id: job.jobId });

@@ -11,8 +11,7 @@ import type { JobUpdate } from '../../domain/check-decision.js';
 import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../domain/errors.js';
 import type { NotificationReceipt, TrackedJob } from '../../domain/job.js';
 import type { JobStatus } from '../../domain/job-status.js';
-import type { NotificationChannel } from '../../domain/notification-channel.js';
-import type { JobStore, Log, NewTrackedJob } from '../../ports.js';
+import type { JobStore, Log, NewTrackedJob, OwedNotificationRelease } from '../../ports.js';
 import {
   decodeJobItem,
   encodeJobItem,
@@ -162,17 +161,18 @@ export class DynamoDbJobStore implements JobStore {
     });
   }
 
-  async recordDeliveredChannels(
-    job: TrackedJob,
-    eventId: string,
-    channels: NotificationChannel[],
-  ): Promise<void> {
+  async releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void> {
     const builder = new UpdateBuilder()
-      .setNested('notification_owed', 'delivered_channels', channels)
-      .setExpression('version', '#version + :one', { ':one': 1 });
-    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
-      ':eventId': eventId,
-    });
+      .setNested('notification_owed', 'delivered_channels', release.deliveredChannels)
+      .set('next_check_at', release.dueAt)
+      .set('version', job.version + 1);
+    // The version proves this tick still holds the lease: one taken over meanwhile stays taken.
+    await this.conditionalUpdate(
+      job.jobId,
+      builder,
+      `${CONDITIONS.versionUnchanged} AND ${CONDITIONS.notificationStillOwed}`,
+      { ':expectedVersion': job.version, ':eventId': release.eventId },
+    );
   }
 
   /** The jobs among `items` that can be read; each one that cannot is logged and left out. */

@@ -14,7 +14,7 @@ import {
 } from '../../domain/errors.js';
 import type { TrackedJob } from '../../domain/job.js';
 import { systematicKindOf } from '../../domain/systematic-answers.js';
-import { deliverNotification } from './notification-delivery.js';
+import { deliverNotification, withLeaseOnRealClock } from './notification-delivery.js';
 import type { TickContext } from './tick-context.js';
 
 /** A check whose answer has been turned into a decision, ready to be written. */
@@ -55,7 +55,10 @@ export async function recordCheck(
   const { deps, tally } = context;
   let updated: TrackedJob;
   try {
-    updated = await deps.jobs.applyUpdate(job, decision.update);
+    updated = await deps.jobs.applyUpdate(
+      job,
+      withLeaseOnRealClock(decision.update, deps.clock, deps.policy.notificationLeaseMs),
+    );
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     tally.summary.conflicts += 1;

@@ -1,3 +1,4 @@
+import type { JobUpdate } from '../../domain/check-decision.js';
 import { ConcurrentUpdateError } from '../../domain/errors.js';
 import type { OwedNotification, TrackedJob } from '../../domain/job.js';
 import { renderJobNotification } from '../../domain/notification.js';
@@ -14,9 +15,29 @@ export interface DeliveryDeps {
 }
 
 /**
+ * The end of a publishing lease taken now. Leases run on the real clock, never on the tick's time:
+ * a tick replayed at a past time would otherwise take a lease that has run out already, and one
+ * replayed at a future time would see every lease held by a scheduled tick as run out.
+ */
+export function notificationLeaseUntil(clock: Clock, leaseMs: number): string {
+  return new Date(clock.now().getTime() + leaseMs).toISOString();
+}
+
+/**
+ * The update of a check, with the publishing lease of a notification it makes owed moved onto
+ * the real clock (the decision, being pure, sets it from the tick's time).
+ */
+export function withLeaseOnRealClock(update: JobUpdate, clock: Clock, leaseMs: number): JobUpdate {
+  return update.notificationOwed
+    ? { ...update, nextCheckAt: notificationLeaseUntil(clock, leaseMs) }
+    : update;
+}
+
+/**
  * Publishes an owed notification left by an earlier tick (its publish failed, or the tick died):
  * claims it first by moving its lease to `leaseUntil`, so concurrent ticks cannot both publish.
- * A lost claim counts as a conflict; the tick that won publishes.
+ * A lease still held by another tick on the real clock is left alone (the tick's time may be a
+ * replay's); a lost claim counts as a conflict; the tick that won publishes.
  */
 export async function deliverOwedNotification(
   deps: DeliveryDeps,
@@ -25,6 +46,14 @@ export async function deliverOwedNotification(
   owed: OwedNotification,
   leaseUntil: string,
 ): Promise<void> {
+  if (job.nextCheckAt !== null && Date.parse(job.nextCheckAt) > deps.clock.now().getTime()) {
+    deps.log.info('Owed notification is leased by another tick', {
+      job_id: job.jobId,
+      event_id: owed.eventId,
+      lease_until: job.nextCheckAt,
+    });
+    return;
+  }
   let claimed: TrackedJob;
   try {
     claimed = await deps.jobs.claimOwedNotification(job, leaseUntil);
@@ -72,7 +101,10 @@ export async function deliverNotification(
   );
 }
 
-/** After a failed publish: the notification stays owed, and a later tick sends the missing channels. */
+/**
+ * After a failed publish: the notification stays owed, and this tick gives its lease back (due
+ * now), so the next tick sends the missing channels at once rather than when the lease ends.
+ */
 async function keepOwed(
   deps: DeliveryDeps,
   tally: TickTally,
@@ -87,14 +119,16 @@ async function keepOwed(
     failed_channels: outcome.failures.map((failure) => failure.channel),
     error: outcome.failures[0]?.error,
   });
-  const reachedMore = outcome.delivered.length > owed.deliveredChannels.length;
-  if (!reachedMore) return;
   await unlessSettledElsewhere(deps.log, job, owed, () =>
-    deps.jobs.recordDeliveredChannels(job, owed.eventId, outcome.delivered),
+    deps.jobs.releaseOwedNotification(job, {
+      eventId: owed.eventId,
+      deliveredChannels: outcome.delivered,
+      dueAt: deps.clock.now().toISOString(),
+    }),
   );
 }
 
-/** Runs a write on an owed notification; if another tick settled it meanwhile, that one stands. */
+/** Runs a write on an owed notification; if another tick settled or took it meanwhile, that one stands. */
 async function unlessSettledElsewhere(
   log: Log,
   job: TrackedJob,
@@ -105,7 +139,7 @@ async function unlessSettledElsewhere(
     await write();
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
-    log.warn('Owed notification was settled by another tick', {
+    log.warn('Owed notification was settled or taken over by another tick', {
       job_id: job.jobId,
       event_id: owed.eventId,
     });
