@@ -20,7 +20,12 @@ export {
 export { HALT_REASONS, type HaltReason } from './core/domain/halt-reason.js';
 export { JOB_ID_PATTERN } from './core/domain/job-id.js';
 export { isTerminal, JobStatus } from './core/domain/job-status.js';
-export { NotificationChannel } from './core/domain/notification-channel.js';
+export {
+  ALERT_CHANNELS,
+  JOB_CHANNELS,
+  NotificationChannel,
+  type JobChannel,
+} from './core/domain/notification-channel.js';
 export { EventType } from './core/domain/notification.js';
 
 /** The jobs table's keys and index: the CDK stack, the local run and the tests build it from these. */
@@ -73,6 +78,8 @@ export const ENVIRONMENT = {
   eventsTopicArn: 'EVENTS_TOPIC_ARN',
   emailTopicArn: 'EMAIL_TOPIC_ARN',
   smsTopicArn: 'SMS_TOPIC_ARN',
+  /** The operator topic (CloudWatch alarms publish there too): account-level alerts of the watcher. */
+  operatorTopicArn: 'OPERATOR_TOPIC_ARN',
   apiKeySecretArn: 'COMPANYENRICH_API_KEY_SECRET_ARN',
   apiKey: 'COMPANYENRICH_API_KEY',
   apiUrl: 'COMPANYENRICH_API_URL',

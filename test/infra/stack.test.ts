@@ -312,6 +312,7 @@ describe('poll function', () => {
       EVENTS_TOPIC_ARN: { Ref: id.topics.events },
       EMAIL_TOPIC_ARN: { Ref: id.topics.email },
       SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      OPERATOR_TOPIC_ARN: { Ref: id.topics.operator },
       COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
@@ -324,6 +325,25 @@ describe('poll function', () => {
       COMPANYENRICH_API_KEY_SECRET_ARN: 'companyenrich/api-key',
     });
     expect(environmentOf(importedByArn).COMPANYENRICH_API_KEY_SECRET_ARN).toBe(SECRET_ARN);
+  });
+
+  it('may publish to the three channel topics and the operator topic (its account alerts), and to no other', () => {
+    const id = ids(template);
+    const publish = statementsOf(template, id.fnRole).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('sns:')),
+    );
+    expect(publish).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [
+          { Ref: id.topics.email },
+          { Ref: id.topics.events },
+          { Ref: id.topics.operator },
+          { Ref: id.topics.sms },
+        ],
+      },
+    ]);
   });
 
   it('has its own role, without managed policies, that only Lambda assumes', () => {
@@ -973,7 +993,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('gives the webhook function the table, both secrets, the three channel topics and the poll interval', () => {
+  it('gives the webhook function the table, both secrets, the three channel topics, the operator topic (its alerts) and the poll interval', () => {
     const id = ids(template);
     expect(environmentOf(template, 'ApiWebhookFunction')).toEqual({
       JOBS_TABLE_NAME: { Ref: id.table },
@@ -983,6 +1003,7 @@ describe('HTTP API', () => {
       EVENTS_TOPIC_ARN: { Ref: id.topics.events },
       EMAIL_TOPIC_ARN: { Ref: id.topics.email },
       SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      OPERATOR_TOPIC_ARN: { Ref: id.topics.operator },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
@@ -1030,7 +1051,7 @@ describe('HTTP API', () => {
     ]);
   });
 
-  it('lets the webhook function read and update one job and the watcher state, read both secrets and publish to the three channel topics, nothing more', () => {
+  it('lets the webhook function read and update one job and the watcher state, read both secrets and publish to the three channel topics and the operator topic, nothing more', () => {
     const id = ids(template);
     expect(statementsOf(template, id.webhookFnRole)).toEqual([
       logsOf(id.webhookFnLogs),
@@ -1052,7 +1073,13 @@ describe('HTTP API', () => {
       {
         Effect: 'Allow',
         Action: ['sns:Publish'],
-        Resource: [{ Ref: id.topics.email }, { Ref: id.topics.events }, { Ref: id.topics.sms }],
+        // The operator topic for the alert its one check may raise (an incident opened or closed).
+        Resource: [
+          { Ref: id.topics.email },
+          { Ref: id.topics.events },
+          { Ref: id.topics.operator },
+          { Ref: id.topics.sms },
+        ],
       },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(id.key) },
     ]);
