@@ -117,6 +117,11 @@ export const TickMetric = {
   TicksHalted: 'TicksHalted',
   /** Dimension `Status`: checked jobs by their status after the check (see `TickSummary.byStatus`). */
   JobsByStatus: 'JobsByStatus',
+  /**
+   * Seconds: the age, at the tick, of the oldest notification or operator alert the tick found
+   * still owed (0 when none); the owed-notification alarm reads its maximum.
+   */
+  OldestOwedNotificationSeconds: 'OldestOwedNotificationSeconds',
 } as const;
 
 export type TickMetricName = (typeof TickMetric)[keyof typeof TickMetric];
@@ -140,6 +145,19 @@ export const ACCESS_ERROR_KINDS = [
   StatusApiErrorKind.PaymentRequired,
   StatusApiErrorKind.Forbidden,
   StatusApiErrorKind.ApiKeyUnavailable,
+] as const satisfies readonly StatusApiErrorKind[];
+
+/**
+ * The kinds that mean "CompanyEnrich answered badly or not at all" (not the account, not the
+ * job): the degraded-API alarm sums these against the checks made.
+ */
+export const DEGRADED_API_ERROR_KINDS = [
+  StatusApiErrorKind.ServerError,
+  StatusApiErrorKind.UnexpectedHttpStatus,
+  StatusApiErrorKind.Timeout,
+  StatusApiErrorKind.Network,
+  StatusApiErrorKind.Malformed,
+  StatusApiErrorKind.Mismatched,
 ] as const satisfies readonly StatusApiErrorKind[];
 
 /** Every kind of account-level incident the watcher state can hold. */

@@ -576,12 +576,16 @@ describe('operations', () => {
     expect(alarms.map((resource) => resource.Properties.AlarmName).sort()).toEqual(
       [
         'ApiAccess',
+        'ApiDegraded',
         'ApiServerErrors',
         'Heartbeat',
+        'NotificationOwed',
         'PollDuration',
         'PollErrors',
         'PollThrottles',
+        'PublishFailures',
         'ScheduleDeadLetters',
+        'ThrottledHalts',
         'WebhookErrors',
       ].map((name) => `EnrichJobWatch-${name}`),
     );
@@ -589,6 +593,10 @@ describe('operations', () => {
       expect(Properties.AlarmActions).toEqual([{ Ref: id.topics.operator }]);
       expect(Properties.OKActions).toEqual([{ Ref: id.topics.operator }]);
       expect(String(Properties.AlarmDescription).length).toBeGreaterThan(80);
+      // Every description tells the operator what to do, not only what happened.
+      expect(String(Properties.AlarmDescription)).toMatch(
+        /\b(Check|Read|Fix|Look|Find|Lower|Ask|Raise|Store|Top up)\b/,
+      );
     }
   });
 
@@ -677,6 +685,90 @@ describe('operations', () => {
     );
   });
 
+  it('alarms on publish failures in 2 of the last 3 five-minute periods (one retried blip does not page)', () => {
+    expect(alarm(template, 'PublishFailures')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'PublishFailures',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when a quarter of the checks fail on the API side for 15 minutes in a row', () => {
+    const properties = alarm(template, 'ApiDegraded');
+    expect(properties).toMatchObject({
+      Threshold: 25,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    const metrics = properties.Metrics as Record<string, unknown>[];
+    expect(metrics[0]).toEqual({
+      Id: 'expr_1',
+      Expression:
+        'IF(checked > 0, 100 * (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0) + FILL(m4, 0) + FILL(m5, 0)) / checked, 0)',
+      Label: 'API errors, % of checks',
+      ReturnData: true,
+    });
+    const stat = (name: string, dimensions: { Name: string; Value: string }[]) => ({
+      Metric: { Namespace: 'EnrichJobWatch', MetricName: name, Dimensions: dimensions },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(metrics.slice(1)).toEqual([
+      { Id: 'checked', ReturnData: false, MetricStat: stat('JobsChecked', service('enrich-job-watch')) },
+      ...['server_error', 'unexpected_http_status', 'timeout', 'network', 'malformed', 'mismatched'].map(
+        (kind, index) => ({
+          Id: `m${index}`,
+          ReturnData: false,
+          MetricStat: stat('ApiErrors', [
+            { Name: 'ErrorKind', Value: kind },
+            { Name: 'service', Value: 'enrich-job-watch' },
+          ]),
+        }),
+      ),
+    ]);
+  });
+
+  it('alarms when ticks are halted by throttling in each of 3 five-minute periods in a row', () => {
+    expect(alarm(template, 'ThrottledHalts')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'TicksHalted',
+      Dimensions: [
+        { Name: 'Reason', Value: 'throttled' },
+        { Name: 'service', Value: 'enrich-job-watch' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when a notification has been owed for more than 15 minutes', () => {
+    expect(alarm(template, 'NotificationOwed')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'OldestOwedNotificationSeconds',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('alarms when no tick completed for the heartbeat window, counting missing data as no tick', () => {
     expect(alarm(template, 'Heartbeat')).toMatchObject({
       Namespace: 'EnrichJobWatch',
@@ -752,7 +844,10 @@ describe('operations', () => {
         custom('NotificationsPublished'),
         custom('OperatorAlertsPublished'),
         custom('PublishFailures'),
+        custom('OldestOwedNotificationSeconds'),
       ]);
+      // The owed age on the right axis, as its maximum (a sum of ages would mean nothing).
+      expect(graph('Notifications').at(-1)?.at(-1)).toMatchObject({ stat: 'Maximum', yAxis: 'right' });
     });
 
     it('shows API errors by code and jobs by status, summed over 5 minutes', () => {
@@ -792,7 +887,7 @@ describe('operations', () => {
 
     it('shows the state of every alarm', () => {
       const alarmWidget = widgets.find((widget) => widget.type === 'alarm');
-      expect(alarmWidget?.properties.alarms).toHaveLength(8);
+      expect(alarmWidget?.properties.alarms).toHaveLength(12);
     });
   });
 });

@@ -78,6 +78,7 @@ export async function retryOwedAlert(
   tally: TickTally,
 ): Promise<WatcherState> {
   const owed = state.alertOwed;
+  if (owed) tally.sawOwed(owed.detectedAt);
   if (!owed || !isAlertDue(state, now)) return state;
   let claimed: WatcherState;
   try {
