@@ -235,33 +235,61 @@ export async function openStatusApi(
 
 /**
  * Notifications in the local run go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN
- * are set. On a real table they go to SNS only (and are shown): a channel without its topic stays
- * owed, for the deployed function to send.
+ * are set; operator alerts likewise (labelled as such), to OPERATOR_TOPIC_ARN and EVENTS_TOPIC_ARN.
+ * On a real table both go to SNS only (and are shown): a channel without its topic stays owed, for
+ * the deployed function to send.
  */
 export async function createNotifier(
   context: CliContext,
   resources: Resources,
-): Promise<{ notifier: Notifier; description: string; unpublished?: string | null }> {
+): Promise<{
+  notifier: Notifier;
+  alertNotifier: Notifier;
+  description: string;
+  unpublished?: string | null;
+}> {
   const terminal = new ConsoleNotifier(context.print);
+  const operatorTerminal = new ConsoleNotifier(context.print, 'operator');
   const { config } = context;
   const topics = Object.entries(config.topics);
-  if (topics.length === 0) {
+  const alertTopics = config.operatorTopicArn !== null || config.topics.events !== undefined;
+  if (topics.length === 0 && !alertTopics) {
     return {
       notifier: terminal,
-      description: 'shown here (no EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN or SMS_TOPIC_ARN set)',
+      alertNotifier: operatorTerminal,
+      description:
+        'shown here (no EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN or OPERATOR_TOPIC_ARN set)',
     };
   }
-  const [{ SNSClient }, { createSnsNotifier }] = await Promise.all([
+  const [{ SNSClient }, { createSnsAlertNotifier, createSnsNotifier }] = await Promise.all([
     import('@aws-sdk/client-sns'),
     import('../functions/core/wiring.js'),
   ]);
-  const sns = createSnsNotifier(closing(new SNSClient({}), 'the SNS client', resources), config);
-  const description = `SNS (${topics.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`;
-  if (!config.jobsTableName) return { notifier: new DeliverAndShowNotifier(sns, terminal), description };
+  const client = closing(new SNSClient({}), 'the SNS client', resources);
+  const named = [...topics, ...(config.operatorTopicArn ? [['operator', config.operatorTopicArn]] : [])];
+  const description = `SNS (${named.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`;
+  const jobSns = topics.length > 0 ? createSnsNotifier(client, config) : null;
+  const alertSns = alertTopics ? createSnsAlertNotifier(client, config) : null;
+  if (!config.jobsTableName) {
+    return {
+      notifier: jobSns ? new DeliverAndShowNotifier(jobSns, terminal) : terminal,
+      alertNotifier: alertSns ? new DeliverAndShowNotifier(alertSns, operatorTerminal) : operatorTerminal,
+      description,
+    };
+  }
   const { ConfiguredTopicsNotifier, missingTopicVariables } = await import('./table-notifier.js');
-  const missing = missingTopicVariables(sns.channels);
+  const [{ ALERT_CHANNELS, JOB_CHANNELS }] = await Promise.all([
+    import('../functions/core/domain/notification-channel.js'),
+  ]);
+  const missing = [
+    ...new Set([
+      ...missingTopicVariables(JOB_CHANNELS, jobSns?.channels ?? []),
+      ...missingTopicVariables(ALERT_CHANNELS, alertSns?.channels ?? []),
+    ]),
+  ];
   return {
-    notifier: new ConfiguredTopicsNotifier(sns, terminal),
+    notifier: new ConfiguredTopicsNotifier(JOB_CHANNELS, jobSns, terminal),
+    alertNotifier: new ConfiguredTopicsNotifier(ALERT_CHANNELS, alertSns, operatorTerminal),
     description,
     unpublished:
       missing.length === 0

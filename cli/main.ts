@@ -24,8 +24,9 @@ Environment:
   WEBHOOK_SECRET_ARN, WEBHOOK_BASE_URL
                              with a table: submit passes the deployed webhook route as webhook_url
                              (local mode: the running start's route, found through the data folder)
-  EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN
-                             also publish notifications to these SNS topics (one per channel);
+  EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN, OPERATOR_TOPIC_ARN
+                             also publish notifications to these SNS topics (one per channel;
+                             operator alerts go to OPERATOR_TOPIC_ARN and EVENTS_TOPIC_ARN);
                              with a table, poll and start publish only there: a channel whose
                              topic is unset stays owed (the deployed function sends it), and
                              with none set they refuse to run

@@ -7,7 +7,7 @@
 import { ENVIRONMENT } from '../functions/contract.js';
 import { WatcherError } from '../functions/core/domain/errors.js';
 import type { RenderedNotification } from '../functions/core/domain/notification.js';
-import { ALL_CHANNELS, type NotificationChannel } from '../functions/core/domain/notification-channel.js';
+import type { NotificationChannel } from '../functions/core/domain/notification-channel.js';
 import type { Notifier } from '../functions/core/ports.js';
 
 /** The variable naming each channel's topic. */
@@ -15,6 +15,7 @@ export const TOPIC_VARIABLES: Record<NotificationChannel, string> = {
   events: ENVIRONMENT.eventsTopicArn,
   email: ENVIRONMENT.emailTopicArn,
   sms: ENVIRONMENT.smsTopicArn,
+  operator: ENVIRONMENT.operatorTopicArn,
 };
 
 /** A channel has no topic here: the notification stays owed on it. */
@@ -26,11 +27,12 @@ export class ChannelNotConfiguredError extends WatcherError {
   }
 }
 
-/** The topic variables among `configured`'s complement, in the usual order. */
-export function missingTopicVariables(configured: readonly NotificationChannel[]): string[] {
-  return ALL_CHANNELS.filter((channel) => !configured.includes(channel)).map(
-    (channel) => TOPIC_VARIABLES[channel],
-  );
+/** The topic variables of the `owned` channels that are not `configured`, in the usual order. */
+export function missingTopicVariables(
+  owned: readonly NotificationChannel[],
+  configured: readonly NotificationChannel[],
+): string[] {
+  return owned.filter((channel) => !configured.includes(channel)).map((channel) => TOPIC_VARIABLES[channel]);
 }
 
 /**
@@ -38,10 +40,13 @@ export function missingTopicVariables(configured: readonly NotificationChannel[]
  * so one without a topic is a failed publish (still owed), never a printed "delivery".
  */
 export class ConfiguredTopicsNotifier implements Notifier {
-  readonly channels: readonly NotificationChannel[] = ALL_CHANNELS;
-
+  /**
+   * @param channels Every channel this kind of notification goes to (job or alert channels).
+   * @param delivery The SNS notifier of the topics that are set; null when none is.
+   */
   constructor(
-    private readonly delivery: Notifier,
+    readonly channels: readonly NotificationChannel[],
+    private readonly delivery: Notifier | null,
     private readonly display: Notifier,
   ) {}
 
@@ -49,7 +54,7 @@ export class ConfiguredTopicsNotifier implements Notifier {
     notification: RenderedNotification,
     channel: NotificationChannel,
   ): Promise<{ messageId: string }> {
-    if (!this.delivery.channels.includes(channel)) throw new ChannelNotConfiguredError(channel);
+    if (!this.delivery?.channels.includes(channel)) throw new ChannelNotConfiguredError(channel);
     const receipt = await this.delivery.publish(notification, channel);
     await this.display.publish(notification, channel);
     return receipt;

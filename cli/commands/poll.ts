@@ -74,7 +74,7 @@ export async function pollCommand(
   return withResources(context.log, async (resources) => {
     const opened = await openJobStore(context, 'command', resources);
     const api = await openStatusApi(context, 'command', resources);
-    const { notifier, unpublished } = await createNotifier(context, resources);
+    const { notifier, alertNotifier, unpublished } = await createNotifier(context, resources);
     if (unpublished) context.print(unpublished);
     context.log.info('Polling once', { store: opened.description, status_api: api.description });
     const store = new TransitionReportingStore(opened.store, (job, entry) => {
@@ -88,6 +88,7 @@ export async function pollCommand(
             watcherState: opened.watcherState,
             statusApi: api.statusApi,
             notifier,
+            alertNotifier,
             log: context.log,
             clock: { now: () => new Date() },
             random: Math.random,

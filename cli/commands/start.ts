@@ -105,6 +105,7 @@ async function openLocalRun(
   });
   const {
     notifier,
+    alertNotifier,
     description: notifierDescription,
     unpublished,
   } = await createNotifier(context, resources);
@@ -117,6 +118,7 @@ async function openLocalRun(
     watcherState: opened.watcherState,
     statusApi: api.statusApi,
     notifier,
+    alertNotifier,
     log,
     clock: { now: () => new Date() },
     random: Math.random,

@@ -126,7 +126,7 @@ describe('settingsFromContext', () => {
   it('names every problem at once, one per line, in a ContextError', () => {
     const entry = { email: 'ops@example.com', statuses: ['fail', 'failed', 'done'] };
     const statuses =
-      'completed, failed, not_found, rejected, unauthorized, payment_required, api_key_unavailable';
+      'completed, failed, not_found, rejected, unauthorized, payment_required, forbidden, api_key_unavailable';
     let error: unknown;
     try {
       settings({ logLevel: 'verbose', pollTimeoutSeconds: 901, subscriptions: [entry, { sms: '555-0100' }] });
@@ -235,7 +235,7 @@ describe('settingsFromContext', () => {
     ],
     [
       { subscriptions: [{ email: 'ops@example.com', statuses: ['fail'] }] },
-      /subscriptions\[0\] .*: statuses has "fail"; expected statuses \(completed, failed, not_found, rejected, unauthorized, payment_required, api_key_unavailable\)/,
+      /subscriptions\[0\] .*: statuses has "fail"; expected statuses \(completed, failed, not_found, rejected, unauthorized, payment_required, forbidden, api_key_unavailable\)/,
     ],
     [
       { operatorEmails: 'oncall@example.com,oncall' },

@@ -194,7 +194,7 @@ describe('job item codec', () => {
     ['history.1.counts.failed_count', '1000', 'expected number, got string'],
     ['notification_owed.event_id', undefined, 'missing, expected string'],
     ['notification_owed.previous_status', 'queued', `expected one of ${ALL_STATUSES}`],
-    ['notification_owed.delivered_channels.1', 'pager', 'expected one of events, email, sms'],
+    ['notification_owed.delivered_channels.1', 'pager', 'expected one of events, email, sms, operator'],
     ['last_notification.published_at', 0, 'expected string, got number'],
     ['last_notification.message_ids.events', 1, 'expected string, got number'],
     ['last_notification.message_ids', { pager: 'm-3' }, 'unknown key pager'],

@@ -46,6 +46,8 @@ export async function deliverOwedNotification(
   owed: OwedNotification,
   leaseUntil: string,
 ): Promise<void> {
+  // Still owed, whichever tick wins the claim: its age is what the owed-notification alarm watches.
+  tally.sawOwed(owed.detectedAt);
   if (job.nextCheckAt !== null && Date.parse(job.nextCheckAt) > deps.clock.now().getTime()) {
     deps.log.info('Owed notification is leased by another tick', {
       job_id: job.jobId,
