@@ -294,7 +294,12 @@ export async function createNotifier(
     unpublished:
       missing.length === 0
         ? null
-        : `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: ` +
+        : `${listInProse(missing)} ${missing.length === 1 ? 'is' : 'are'} not set: ` +
           'those channels are not published here and stay owed, for the deployed function to send.',
   };
+}
+
+/** `A`, `A and B`, `A, B and C`. */
+function listInProse(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }

@@ -248,7 +248,7 @@ describe('poll --once and list', () => {
     });
 
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('EMAIL_TOPIC_ARN and SMS_TOPIC_ARN are not set');
+    expect(result.stdout).toContain('EMAIL_TOPIC_ARN, SMS_TOPIC_ARN and OPERATOR_TOPIC_ARN are not set');
     expect(await receive(eventsQueue, 2)).toHaveLength(2);
     const done = await storedItem(table, jobs.done);
     expect(done?.status?.S).toBe('completed');
