@@ -12,7 +12,8 @@ import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../domain/erro
 import type { NotificationReceipt, TrackedJob } from '../../domain/job.js';
 import type { JobStatus } from '../../domain/job-status.js';
 import type { NotificationChannel } from '../../domain/notification-channel.js';
-import type { JobStore, Log, NewTrackedJob } from '../../ports.js';
+import type { CallOptions, JobStore, Log, NewTrackedJob } from '../../ports.js';
+import { asAwsCallError, sendOptions } from '../aws-call.js';
 import {
   decodeJobItem,
   encodeJobItem,
@@ -23,6 +24,9 @@ import {
 } from './job-item.js';
 import { ItemEntity, jobKey, WATCHED, type Item } from './table.js';
 import { CONDITIONS, isConditionFailure, UpdateBuilder } from './update-builder.js';
+
+/** How an {@link AwsCallError} from this store names the service. */
+const SERVICE = 'DynamoDB';
 
 /** Anomalies kept on an item; older ones are dropped (the count keeps growing). */
 const MAX_ANOMALIES_KEPT = 10;
@@ -55,16 +59,22 @@ export class DynamoDbJobStore implements JobStore {
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new JobAlreadyTrackedError(job.jobId);
-      throw error;
+      throw asAwsCallError(SERVICE, error);
     }
     return tracked;
   }
 
-  async get(jobId: string): Promise<TrackedJob | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }),
-    );
-    return Item ? decodeJobItem(Item) : null;
+  async get(jobId: string, options?: CallOptions): Promise<TrackedJob | null> {
+    let item: Item | undefined;
+    try {
+      ({ Item: item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }),
+        sendOptions(options),
+      ));
+    } catch (error) {
+      throw asAwsCallError(SERVICE, error, options?.signal);
+    }
+    return item ? decodeJobItem(item) : null;
   }
 
   async *list(filter: { status?: JobStatus } = {}): AsyncIterable<TrackedJob> {
@@ -83,27 +93,11 @@ export class DynamoDbJobStore implements JobStore {
     for await (const page of pages) yield* this.readableJobs(page.Items ?? []);
   }
 
-  async *dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]> {
-    const pages = paginateQuery(
-      { client: this.client, pageSize },
-      {
-        TableName: this.tableName,
-        IndexName: JOBS_TABLE.dueIndex.name,
-        KeyConditionExpression: '#queue = :watched AND #next <= :now',
-        ExpressionAttributeNames: {
-          '#queue': JOBS_TABLE.dueIndex.partitionKey,
-          '#next': JOBS_TABLE.dueIndex.sortKey,
-        },
-        ExpressionAttributeValues: { ':watched': WATCHED, ':now': now },
-      },
-    );
-    for await (const page of pages) {
-      const jobs = this.readableJobs(page.Items ?? []);
-      if (jobs.length > 0) yield jobs;
-    }
+  async *dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    yield* this.dueIn(WATCHED, now, pageSize, options);
   }
 
-  async applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
+  async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
     const builder = new UpdateBuilder()
       .set('status', update.status)
       .set('last_checked_at', update.lastCheckedAt)
@@ -134,22 +128,35 @@ export class DynamoDbJobStore implements JobStore {
         .set('anomaly_count', job.anomalyCount + 1);
     }
     if (update.expiresAt !== undefined) builder.set(JOBS_TABLE.timeToLiveAttribute, update.expiresAt);
-    return this.conditionalUpdate(job.jobId, builder, CONDITIONS.versionUnchanged, {
-      ':expectedVersion': job.version,
-    });
+    return this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.versionUnchanged,
+      { ':expectedVersion': job.version },
+      options,
+    );
   }
 
-  async claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
+  async claimOwedNotification(
+    job: TrackedJob,
+    leaseUntil: string,
+    options?: CallOptions,
+  ): Promise<TrackedJob> {
     const builder = new UpdateBuilder().set('next_check_at', leaseUntil).set('version', job.version + 1);
     return this.conditionalUpdate(
       job.jobId,
       builder,
       `${CONDITIONS.versionUnchanged} AND ${CONDITIONS.notificationStillOwed}`,
       { ':expectedVersion': job.version, ':eventId': job.notificationOwed?.eventId ?? '' },
+      options,
     );
   }
 
-  async settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
+  async settleOwedNotification(
+    job: TrackedJob,
+    receipt: NotificationReceipt,
+    options?: CallOptions,
+  ): Promise<void> {
     const builder = new UpdateBuilder()
       .set('last_notification', encodeNotificationReceipt(receipt))
       .setExpression('version', '#version + :one', { ':one': 1 })
@@ -157,22 +164,62 @@ export class DynamoDbJobStore implements JobStore {
       // Leaving the sparse index is what stops the job from being polled.
       .remove('watch_queue')
       .remove('next_check_at');
-    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
-      ':eventId': receipt.eventId,
-    });
+    await this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.notificationStillOwed,
+      { ':eventId': receipt.eventId },
+      options,
+    );
   }
 
   async recordDeliveredChannels(
     job: TrackedJob,
     eventId: string,
     channels: NotificationChannel[],
+    options?: CallOptions,
   ): Promise<void> {
     const builder = new UpdateBuilder()
       .setNested('notification_owed', 'delivered_channels', channels)
       .setExpression('version', '#version + :one', { ':one': 1 });
-    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
-      ':eventId': eventId,
-    });
+    await this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.notificationStillOwed,
+      { ':eventId': eventId },
+      options,
+    );
+  }
+
+  /** The due jobs of one partition of the due index, earliest first, page by page. */
+  private async *dueIn(
+    queue: string,
+    now: string,
+    pageSize: number,
+    options?: CallOptions,
+  ): AsyncIterable<TrackedJob[]> {
+    const pages = paginateQuery(
+      { client: this.client, pageSize },
+      {
+        TableName: this.tableName,
+        IndexName: JOBS_TABLE.dueIndex.name,
+        KeyConditionExpression: '#queue = :queue AND #next <= :now',
+        ExpressionAttributeNames: {
+          '#queue': JOBS_TABLE.dueIndex.partitionKey,
+          '#next': JOBS_TABLE.dueIndex.sortKey,
+        },
+        ExpressionAttributeValues: { ':queue': queue, ':now': now },
+      },
+      sendOptions(options),
+    );
+    try {
+      for await (const page of pages) {
+        const jobs = this.readableJobs(page.Items ?? []);
+        if (jobs.length > 0) yield jobs;
+      }
+    } catch (error) {
+      throw asAwsCallError(SERVICE, error, options?.signal);
+    }
   }
 
   /** The jobs among `items` that can be read; each one that cannot is logged and left out. */
@@ -185,6 +232,7 @@ export class DynamoDbJobStore implements JobStore {
     builder: UpdateBuilder,
     condition: string,
     conditionValues: Record<string, unknown>,
+    options?: CallOptions,
   ): Promise<TrackedJob> {
     let attributes: Item | undefined;
     try {
@@ -198,12 +246,13 @@ export class DynamoDbJobStore implements JobStore {
           ExpressionAttributeValues: { ...builder.values, ...conditionValues },
           ReturnValues: 'ALL_NEW',
         }),
+        sendOptions(options),
       ));
     } catch (error) {
       if (isConditionFailure(error)) {
         throw new ConcurrentUpdateError(jobKey(jobId).pk, condition, { cause: error });
       }
-      throw error;
+      throw asAwsCallError(SERVICE, error, options?.signal);
     }
     // The write stands; an item that cannot be read back fails the caller loudly.
     return decodeJobItem(attributes ?? jobKey(jobId));
