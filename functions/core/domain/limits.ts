@@ -34,3 +34,14 @@ export function clipText(value: string, max: number): string {
   const keep = Math.max(max - marker(value.length).length, 0);
   return `${value.slice(0, keep)}${marker(value.length - keep)}`.slice(0, max);
 }
+
+/**
+ * History entries kept on a job item, most recent first to go last: a job records at most five
+ * transitions, so only an item written by hand or by a future code path gets near it. Older
+ * entries are dropped with a count (`history_trimmed`), never silently, and the item stays far
+ * below DynamoDB's 400 KB.
+ */
+export const MAX_HISTORY_KEPT = 100;
+
+/** Anomalies (undocumented statuses) kept on a job item; `anomaly_count` keeps counting them all. */
+export const MAX_ANOMALIES_KEPT = 10;

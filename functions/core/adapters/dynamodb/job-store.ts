@@ -9,7 +9,13 @@ import {
 import { JOBS_TABLE } from '../../../contract.js';
 import type { JobUpdate } from '../../domain/check-decision.js';
 import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../domain/errors.js';
-import type { NotificationReceipt, TrackedJob } from '../../domain/job.js';
+import {
+  historyWith,
+  type HistoryEntry,
+  type NotificationReceipt,
+  type TrackedJob,
+} from '../../domain/job.js';
+import { MAX_ANOMALIES_KEPT, MAX_HISTORY_KEPT } from '../../domain/limits.js';
 import type { JobStatus } from '../../domain/job-status.js';
 import type { NotificationChannel } from '../../domain/notification-channel.js';
 import type { CallOptions, JobStore, Log, NewTrackedJob } from '../../ports.js';
@@ -27,9 +33,6 @@ import { CONDITIONS, isConditionFailure, UpdateBuilder } from './update-builder.
 
 /** How an {@link AwsCallError} from this store names the service. */
 const SERVICE = 'DynamoDB';
-
-/** Anomalies kept on an item; older ones are dropped (the count keeps growing). */
-const MAX_ANOMALIES_KEPT = 10;
 
 /**
  * DynamoDB adapter for {@link JobStore}. Every state change is one conditional write on one item
@@ -113,12 +116,7 @@ export class DynamoDbJobStore implements JobStore {
       builder.set('next_check_at', update.nextCheckAt).set('watch_queue', WATCHED);
     }
     if (update.snapshot) builder.set('snapshot', update.snapshot);
-    if (update.appendHistory) {
-      builder.setExpression('history', 'list_append(if_not_exists(#history, :emptyList), :newHistory)', {
-        ':emptyList': [],
-        ':newHistory': [update.appendHistory],
-      });
-    }
+    if (update.appendHistory) appendHistory(builder, job, update.appendHistory);
     if (update.notificationOwed) {
       builder.set('notification_owed', encodeOwedNotification(update.notificationOwed));
     }
@@ -257,4 +255,22 @@ export class DynamoDbJobStore implements JobStore {
     // The write stands; an item that cannot be read back fails the caller loudly.
     return decodeJobItem(attributes ?? jobKey(jobId));
   }
+}
+
+/**
+ * Appends a history entry. While the history is short (always, in practice) the entry is
+ * appended in place; once it would pass `MAX_HISTORY_KEPT`, the oldest entries are dropped and
+ * counted in `history_trimmed`, so the item stays bounded and the loss is visible. Both are safe
+ * because the write is conditional on the version `job` was read at.
+ */
+function appendHistory(builder: UpdateBuilder, job: TrackedJob, entry: HistoryEntry): void {
+  if (job.history.length < MAX_HISTORY_KEPT) {
+    builder.setExpression('history', 'list_append(if_not_exists(#history, :emptyList), :newHistory)', {
+      ':emptyList': [],
+      ':newHistory': [entry],
+    });
+    return;
+  }
+  const { history, historyTrimmed } = historyWith(job, entry, MAX_HISTORY_KEPT);
+  builder.set('history', history).set('history_trimmed', historyTrimmed);
 }
