@@ -31,6 +31,10 @@ export class TransitionReportingStore implements JobStore {
     return this.inner.dueJobs(now, pageSize, options);
   }
 
+  dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    return this.inner.dueNotifications(now, pageSize, options);
+  }
+
   async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
     const updated = await this.inner.applyUpdate(job, update, options);
     if (update.appendHistory) this.onTransition(updated, update.appendHistory);

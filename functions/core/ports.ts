@@ -41,10 +41,16 @@ export interface JobStore {
   /** Every tracked job (optionally of one status). For people and tools, not the hot path. */
   list(filter?: { status?: JobStatus }): AsyncIterable<TrackedJob>;
   /**
-   * Jobs due at `now` (checks and owed notifications), earliest first, page by page. Costs in
-   * proportion to the jobs still being watched, never to every job ever tracked.
+   * Jobs due at `now`, page by page: first every job owing a notification (as
+   * {@link JobStore.dueNotifications}), then the jobs due a status check, each part earliest
+   * first. Costs in proportion to the jobs still being watched, never to every job ever tracked.
    */
   dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]>;
+  /**
+   * Only the due jobs owing a notification: what a tick that may not call the API (an incident,
+   * a throttle pause) can still act on. Costs in proportion to those jobs alone.
+   */
+  dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]>;
   /** Applies a check's decision. Throws `ConcurrentUpdateError` if the job changed since `job` was read. */
   applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob>;
   /**

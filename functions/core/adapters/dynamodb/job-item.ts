@@ -14,7 +14,7 @@ import {
   nullableNumber,
   nullableText,
 } from './item-codec.js';
-import { ItemEntity, JOB_KEY_PREFIX, jobKey, WATCHED, type Item } from './table.js';
+import { ItemEntity, JOB_KEY_PREFIX, jobKey, watchQueueFor, type Item } from './table.js';
 
 const jobCounts = z.object({
   total_domains: nullableNumber,
@@ -227,7 +227,7 @@ export function encodeNotificationReceipt(receipt: NotificationReceipt): Item {
 
 /**
  * The whole item for a job. A job is in the due index (`watch_queue`) exactly while it has a
- * next check: settling its last notification removes both.
+ * next check, in the `owed` partition while it owes a notification: settling it removes both.
  */
 export function encodeJobItem(job: TrackedJob): Item {
   return {
@@ -239,7 +239,9 @@ export function encodeJobItem(job: TrackedJob): Item {
     metadata: job.metadata,
     tracked_at: job.trackedAt,
     last_checked_at: job.lastCheckedAt,
-    ...(job.nextCheckAt === null ? {} : { next_check_at: job.nextCheckAt, watch_queue: WATCHED }),
+    ...(job.nextCheckAt === null
+      ? {}
+      : { next_check_at: job.nextCheckAt, watch_queue: watchQueueFor(job.notificationOwed !== null) }),
     consecutive_errors: job.consecutiveErrors,
     consecutive_not_found: job.consecutiveNotFound,
     last_error: job.lastError,

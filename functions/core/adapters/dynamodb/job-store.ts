@@ -28,7 +28,7 @@ import {
   newTrackedJob,
   readableItems,
 } from './job-item.js';
-import { ItemEntity, jobKey, WATCHED, type Item } from './table.js';
+import { ItemEntity, jobKey, OWED, WATCHED, watchQueueFor, type Item } from './table.js';
 import { CONDITIONS, isConditionFailure, UpdateBuilder } from './update-builder.js';
 
 /** How an {@link AwsCallError} from this store names the service. */
@@ -97,7 +97,12 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async *dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    yield* this.dueIn(OWED, now, pageSize, options);
     yield* this.dueIn(WATCHED, now, pageSize, options);
+  }
+
+  async *dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    yield* this.dueIn(OWED, now, pageSize, options);
   }
 
   async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
@@ -113,7 +118,8 @@ export class DynamoDbJobStore implements JobStore {
     if (job.untrackedAt !== null && !job.notificationOwed && !update.notificationOwed) {
       builder.remove('watch_queue').remove('next_check_at');
     } else {
-      builder.set('next_check_at', update.nextCheckAt).set('watch_queue', WATCHED);
+      const owes = (update.notificationOwed ?? job.notificationOwed) !== null;
+      builder.set('next_check_at', update.nextCheckAt).set('watch_queue', watchQueueFor(owes));
     }
     if (update.snapshot) builder.set('snapshot', update.snapshot);
     if (update.appendHistory) appendHistory(builder, job, update.appendHistory);
@@ -140,7 +146,11 @@ export class DynamoDbJobStore implements JobStore {
     leaseUntil: string,
     options?: CallOptions,
   ): Promise<TrackedJob> {
-    const builder = new UpdateBuilder().set('next_check_at', leaseUntil).set('version', job.version + 1);
+    // Setting the queue moves an item owed since before the `owed` partition existed into it.
+    const builder = new UpdateBuilder()
+      .set('next_check_at', leaseUntil)
+      .set('watch_queue', OWED)
+      .set('version', job.version + 1);
     return this.conditionalUpdate(
       job.jobId,
       builder,

@@ -18,6 +18,7 @@ function jobsBound(jobs: JobStore, options: CallOptions): JobStore {
     get: (jobId) => jobs.get(jobId),
     list: (filter) => jobs.list(filter),
     dueJobs: (now, pageSize) => jobs.dueJobs(now, pageSize, options),
+    dueNotifications: (now, pageSize) => jobs.dueNotifications(now, pageSize, options),
     applyUpdate: (job, update) => jobs.applyUpdate(job, update, options),
     claimOwedNotification: (job, leaseUntil) => jobs.claimOwedNotification(job, leaseUntil, options),
     settleOwedNotification: (job, receipt) => jobs.settleOwedNotification(job, receipt, options),
