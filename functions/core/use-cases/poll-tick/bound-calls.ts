@@ -1,5 +1,9 @@
+import { setMaxListeners } from 'node:events';
 import type { CallOptions, JobStore, Notifier } from '../../ports.js';
 import type { PollTickDeps } from './tick-context.js';
+
+/** Abort listeners one check may hold at once: status request, retry, write, three publishes, slack. */
+const LISTENERS_PER_CHECK = 8;
 
 /**
  * The tick's dependencies with `signal` (the tick deadline's) passed to every job store and
@@ -8,6 +12,10 @@ import type { PollTickDeps } from './tick-context.js';
  * Lambda is killed; what it was doing stays due (conditional writes land whole or not at all).
  */
 export function boundToSignal(deps: PollTickDeps, signal: AbortSignal): PollTickDeps {
+  // Every call in flight listens to this one signal: per concurrent check, its status request,
+  // its write and one publish per channel. Past Node's default of 10 it prints a leak warning
+  // into the function's logs; the real bound is the tick's concurrency, so allow that many.
+  setMaxListeners(deps.policy.concurrency * LISTENERS_PER_CHECK + 10, signal);
   const options: CallOptions = { signal };
   return { ...deps, jobs: jobsBound(deps.jobs, options), notifier: notifierBound(deps.notifier, options) };
 }
