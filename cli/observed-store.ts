@@ -1,7 +1,12 @@
 import type { JobUpdate } from '../functions/core/domain/check-decision.js';
 import type { HistoryEntry, NotificationReceipt, TrackedJob } from '../functions/core/domain/job.js';
 import type { JobStatus } from '../functions/core/domain/job-status.js';
-import type { JobStore, NewTrackedJob, OwedNotificationRelease } from '../functions/core/ports.js';
+import type {
+  CallOptions,
+  JobStore,
+  NewTrackedJob,
+  OwedNotificationRelease,
+} from '../functions/core/ports.js';
 
 /**
  * A store that reports every status change it records. The tick records a transition exactly
@@ -26,25 +31,37 @@ export class TransitionReportingStore implements JobStore {
     return this.inner.list(filter);
   }
 
-  dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]> {
-    return this.inner.dueJobs(now, pageSize);
+  dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    return this.inner.dueJobs(now, pageSize, options);
   }
 
-  async applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
-    const updated = await this.inner.applyUpdate(job, update);
+  dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    return this.inner.dueNotifications(now, pageSize, options);
+  }
+
+  async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
+    const updated = await this.inner.applyUpdate(job, update, options);
     if (update.appendHistory) this.onTransition(updated, update.appendHistory);
     return updated;
   }
 
-  claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
-    return this.inner.claimOwedNotification(job, leaseUntil);
+  claimOwedNotification(job: TrackedJob, leaseUntil: string, options?: CallOptions): Promise<TrackedJob> {
+    return this.inner.claimOwedNotification(job, leaseUntil, options);
   }
 
-  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
-    return this.inner.settleOwedNotification(job, receipt);
+  settleOwedNotification(
+    job: TrackedJob,
+    receipt: NotificationReceipt,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.inner.settleOwedNotification(job, receipt, options);
   }
 
-  releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void> {
-    return this.inner.releaseOwedNotification(job, release);
+  releaseOwedNotification(
+    job: TrackedJob,
+    release: OwedNotificationRelease,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.inner.releaseOwedNotification(job, release, options);
   }
 }

@@ -14,6 +14,15 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Options of a call the caller may need to abandon: the tick passes its deadline's signal, so a
+ * call that hangs is given up before the Lambda is killed. Adapters bound every call by their
+ * own timeouts as well; the signal only ends it sooner.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** What a caller provides to start tracking a job. */
 export interface NewTrackedJob {
   jobId: string;
@@ -32,29 +41,39 @@ export interface JobStore {
   /** Every tracked job (optionally of one status). For people and tools, not the hot path. */
   list(filter?: { status?: JobStatus }): AsyncIterable<TrackedJob>;
   /**
-   * Jobs due at `now` (checks and owed notifications), earliest first, page by page. Costs in
-   * proportion to the jobs still being watched, never to every job ever tracked.
+   * Jobs due at `now`, page by page: first every job owing a notification (as
+   * {@link JobStore.dueNotifications}), then the jobs due a status check, each part earliest
+   * first. Costs in proportion to the jobs still being watched, never to every job ever tracked.
    */
-  dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]>;
+  dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]>;
+  /**
+   * Only the due jobs owing a notification: what a tick that may not call the API (an incident,
+   * a throttle pause) can still act on. Costs in proportion to those jobs alone.
+   */
+  dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]>;
   /** Applies a check's decision. Throws `ConcurrentUpdateError` if the job changed since `job` was read. */
-  applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob>;
+  applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob>;
   /**
    * Takes the right to publish a job's owed notification until `leaseUntil`.
    * Throws `ConcurrentUpdateError` if another tick got there first.
    */
-  claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob>;
+  claimOwedNotification(job: TrackedJob, leaseUntil: string, options?: CallOptions): Promise<TrackedJob>;
   /**
    * Records that the owed notification went out and stops watching the job.
    * Throws `ConcurrentUpdateError` if that notification is no longer owed.
    */
-  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void>;
+  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt, options?: CallOptions): Promise<void>;
   /**
    * Gives back the publishing lease after an attempt that left channels missing: records the
    * channels the notification reached (so the retry sends only the rest) and makes the job due
    * at `dueAt`. Throws `ConcurrentUpdateError` if the job changed since `job` was read (another
    * tick took the lease) or the notification is no longer owed.
    */
-  releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void>;
+  releaseOwedNotification(
+    job: TrackedJob,
+    release: OwedNotificationRelease,
+    options?: CallOptions,
+  ): Promise<void>;
 }
 
 /** What a tick leaves on an owed notification it could not deliver everywhere. */
@@ -213,7 +232,11 @@ export interface StatusApi {
 export interface Notifier {
   /** The channels this notifier delivers to; a notification is done when all of them have it. */
   readonly channels: readonly NotificationChannel[];
-  publish(notification: RenderedNotification, channel: NotificationChannel): Promise<{ messageId: string }>;
+  publish(
+    notification: RenderedNotification,
+    channel: NotificationChannel,
+    options?: CallOptions,
+  ): Promise<{ messageId: string }>;
 }
 
 /** Structured logging: fixed messages, context in the attributes. Satisfied by Powertools Logger. */

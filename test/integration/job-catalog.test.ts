@@ -281,7 +281,7 @@ describe.each(backends)('DynamoDB job catalog on %s', (_name, startBackend) => {
       const eventId = `${terminal.jobId}:completed`;
       const untracked = await catalog.untrack(terminal.jobId, minute(2));
       expect(untracked).toMatchObject({ untrackedAt: minute(2), notificationOwed: { eventId } });
-      expect(await rawItem(terminal.jobId)).toMatchObject({ watch_queue: 'watched' });
+      expect(await rawItem(terminal.jobId)).toMatchObject({ watch_queue: 'owed' });
       // Due once the publishing lease runs out, like any owed notification.
       expect(await dueIds(minute(60))).toEqual([terminal.jobId]);
 

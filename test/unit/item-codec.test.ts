@@ -98,8 +98,14 @@ function decodeError(decode: () => unknown): MalformedItemError {
 describe('job item codec', () => {
   it('reads back every attribute of a job it wrote', () => {
     const item = encodeJobItem(FULL_JOB);
-    expect(item).toMatchObject({ pk: KEY, entity: 'job', watch_queue: 'watched' });
+    // It owes a notification: in the due index's `owed` partition, which a halted tick still reads.
+    expect(item).toMatchObject({ pk: KEY, entity: 'job', watch_queue: 'owed' });
     expect(decodeJobItem(item)).toEqual(FULL_JOB);
+    expect(encodeJobItem({ ...FULL_JOB, notificationOwed: null })).toMatchObject({ watch_queue: 'watched' });
+    // A trimmed history keeps its count.
+    const trimmed = { ...FULL_JOB, historyTrimmed: 7 };
+    expect(encodeJobItem(trimmed)).toMatchObject({ history_trimmed: 7 });
+    expect(decodeJobItem(encodeJobItem(trimmed))).toEqual(trimmed);
     // What leaves the index for good (settled, nothing owed) reads back without a next check.
     const settled = { ...FULL_JOB, nextCheckAt: null, notificationOwed: null };
     const settledItem = encodeJobItem(settled);
@@ -145,6 +151,7 @@ describe('job item codec', () => {
       lastError: null,
       snapshot: null,
       history: [],
+      historyTrimmed: 0,
       notificationOwed: null,
       lastNotification: null,
       anomalyCount: 0,

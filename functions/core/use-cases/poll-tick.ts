@@ -9,6 +9,7 @@ import { isTerminal } from '../domain/job-status.js';
 import { isApiPaused, type WatcherState } from '../domain/watcher-state.js';
 import { recordAccountOutcome, retryOwedAlert } from './poll-tick/account-state.js';
 import { ApiGate } from './poll-tick/api-gate.js';
+import { boundToSignal } from './poll-tick/bound-calls.js';
 import { checkJob } from './poll-tick/check-job.js';
 import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import { deliverOwedNotification, notificationLeaseUntil } from './poll-tick/notification-delivery.js';
@@ -38,7 +39,8 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     requestTimeoutMs: policy.requestTimeoutMs,
   });
   const context: TickContext = {
-    deps,
+    // Every store and notifier call of the checks is abandoned at the deadline's hard stop.
+    deps: boundToSignal(deps, deadline.signal),
     now,
     tally,
     gate,
@@ -87,18 +89,35 @@ async function retryEarlierAlert(
 
 /**
  * The jobs due at the tick's time, page by page, until time runs out. Jobs not read are due
- * next tick; they are not counted as deferred.
+ * next tick; they are not counted as deferred. A failed read (the table did not answer in time)
+ * ends the paging and fails the tick; the jobs it did not read stay due.
+ *
+ * Owed notifications come first. A tick that may not call the API (paused after a 429, or
+ * halted when its probe was refused) reads only what it can still act on: the owed
+ * notifications, not the whole due set every minute of a long incident.
  */
-async function* dueJobs({ deps, now, tally, deadline }: TickContext): AsyncGenerator<TrackedJob> {
-  for await (const page of deps.jobs.dueJobs(now, deps.policy.pageSize)) {
-    for (const job of page) {
-      const stop = deadline.timeToStop();
-      if (stop) {
-        tally.summary.halted ??= stop;
-        return;
+async function* dueJobs(context: TickContext): AsyncGenerator<TrackedJob> {
+  const { deps, now, tally, deadline, gate } = context;
+  const { pageSize } = deps.policy;
+  // Annotated: `gate.halted` changes while the tick runs, so it must not be narrowed through this.
+  const owedOnly: boolean = gate.halted !== null;
+  const pages = owedOnly ? deps.jobs.dueNotifications(now, pageSize) : deps.jobs.dueJobs(now, pageSize);
+  try {
+    for await (const page of pages) {
+      for (const job of page) {
+        const stop = deadline.timeToStop();
+        if (stop) {
+          tally.summary.halted ??= stop;
+          return;
+        }
+        if (gate.halted && !job.notificationOwed) tally.defer(gate.halted);
+        else yield job;
       }
-      yield job;
+      // Halted by the probe: the owed partition was read first, so nothing after this page is owed.
+      if (!owedOnly && gate.halted) return;
     }
+  } catch (error) {
+    tally.recordInternal('Due jobs could not be read; they stay due', null, error);
   }
 }
 

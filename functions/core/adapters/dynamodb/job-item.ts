@@ -14,7 +14,7 @@ import {
   nullableNumber,
   nullableText,
 } from './item-codec.js';
-import { ItemEntity, JOB_KEY_PREFIX, jobKey, WATCHED, type Item } from './table.js';
+import { ItemEntity, JOB_KEY_PREFIX, jobKey, watchQueueFor, type Item } from './table.js';
 
 const jobCounts = z.object({
   total_domains: nullableNumber,
@@ -90,6 +90,8 @@ const jobItem = z
     last_error: nullableMap(lastError),
     snapshot: nullableMap(snapshot),
     history: z.array(historyEntry).default([]),
+    // Absent on items written before history was trimmed, and while nothing was.
+    history_trimmed: counter,
     notification_owed: nullableMap(owedNotification),
     last_notification: nullableMap(notificationReceipt),
     anomaly_count: counter,
@@ -112,6 +114,7 @@ const jobItem = z
     lastError: item.last_error,
     snapshot: item.snapshot,
     history: item.history,
+    historyTrimmed: item.history_trimmed,
     notificationOwed: item.notification_owed,
     lastNotification: item.last_notification,
     anomalyCount: item.anomaly_count,
@@ -195,6 +198,7 @@ export function newTrackedJob(job: NewTrackedJob): TrackedJob {
     lastError: null,
     snapshot: null,
     history: [],
+    historyTrimmed: 0,
     notificationOwed: null,
     lastNotification: null,
     anomalyCount: 0,
@@ -223,7 +227,7 @@ export function encodeNotificationReceipt(receipt: NotificationReceipt): Item {
 
 /**
  * The whole item for a job. A job is in the due index (`watch_queue`) exactly while it has a
- * next check: settling its last notification removes both.
+ * next check, in the `owed` partition while it owes a notification: settling it removes both.
  */
 export function encodeJobItem(job: TrackedJob): Item {
   return {
@@ -235,12 +239,15 @@ export function encodeJobItem(job: TrackedJob): Item {
     metadata: job.metadata,
     tracked_at: job.trackedAt,
     last_checked_at: job.lastCheckedAt,
-    ...(job.nextCheckAt === null ? {} : { next_check_at: job.nextCheckAt, watch_queue: WATCHED }),
+    ...(job.nextCheckAt === null
+      ? {}
+      : { next_check_at: job.nextCheckAt, watch_queue: watchQueueFor(job.notificationOwed !== null) }),
     consecutive_errors: job.consecutiveErrors,
     consecutive_not_found: job.consecutiveNotFound,
     last_error: job.lastError,
     snapshot: job.snapshot,
     history: job.history,
+    ...(job.historyTrimmed > 0 ? { history_trimmed: job.historyTrimmed } : {}),
     notification_owed: job.notificationOwed ? encodeOwedNotification(job.notificationOwed) : null,
     last_notification: job.lastNotification ? encodeNotificationReceipt(job.lastNotification) : null,
     anomaly_count: job.anomalyCount,

@@ -5,8 +5,23 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { JOBS_TABLE } from '../../../contract.js';
 
-/** The single `watch_queue` value. One index partition holds every watched job (see docs/ARCHITECTURE.md). */
+/**
+ * The `watch_queue` of a job due status checks. One index partition holds every such job (see
+ * docs/ARCHITECTURE.md).
+ */
 export const WATCHED = 'watched';
+
+/**
+ * The `watch_queue` of a job owing a notification: its own partition of the same index, so a
+ * tick that may not call the API reads only these. Items written before it existed keep
+ * `watched` until their notification is claimed, and are read with the watched jobs meanwhile.
+ */
+export const OWED = 'owed';
+
+/** The due-index partition a job belongs in, while it has a next check at all. */
+export function watchQueueFor(owesNotification: boolean): string {
+  return owesNotification ? OWED : WATCHED;
+}
 
 export const JOB_KEY_PREFIX = 'JOB#';
 
