@@ -254,7 +254,7 @@ describe('poll --once and list', () => {
     expect(done?.status?.S).toBe('completed');
     // Still owed for email and SMS, with the events channel recorded: the deployed function sends the rest.
     expect(done?.notification_owed?.M?.delivered_channels?.L).toEqual([{ S: 'events' }]);
-    expect(done?.watch_queue?.S).toBe('watched');
+    expect(done?.watch_queue?.S).toBe('owed');
   });
 
   it('refuses to poll a table with no topic set, rather than "deliver" to the terminal, and writes nothing', async () => {
