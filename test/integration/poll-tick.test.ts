@@ -426,16 +426,14 @@ describe('poll tick', () => {
     expect(Object.keys(stored?.lastNotification?.messageIds ?? {})).toEqual(['email']);
   });
 
-  it('retries an operator alert whose publish failed, once its lease runs out', async () => {
+  it('retries an operator alert whose publish failed at the next tick (the failed attempt gave its lease back)', async () => {
     await watcher.createAndTrack(plan('completed', 10));
     watcher.simulator.setAccountState('unauthorized');
     await watcher.breakTopic();
     expect(await watcher.tick()).toMatchObject({ alerts: 0, errors: { publish_failed: 1, unauthorized: 1 } });
     await watcher.repairTopic();
 
-    await watcher.tickAfter(MINUTE);
-    expect(await watcher.delivered()).toEqual([]);
-    const retried = await watcher.tickAfter(5 * MINUTE);
+    const retried = await watcher.tickAfter(MINUTE);
     expect(retried.alerts).toBe(1);
     expect((await watcher.delivered()).map((envelope) => eventOf(envelope).event_type)).toEqual([
       'watcher.unauthorized',

@@ -75,12 +75,9 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
 }
 
 /** Publishes an operator alert an earlier tick failed to send; a failure here must not stop the checks. */
-async function retryEarlierAlert(
-  { deps, now, tally }: TickContext,
-  state: WatcherState,
-): Promise<WatcherState> {
+async function retryEarlierAlert({ deps, tally }: TickContext, state: WatcherState): Promise<WatcherState> {
   try {
-    return await retryOwedAlert(deps, state, now, tally);
+    return await retryOwedAlert(deps, state, tally);
   } catch (error) {
     tally.recordInternal('Owed operator alert could not be retried', null, error);
     return state;

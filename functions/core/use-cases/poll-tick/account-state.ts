@@ -11,7 +11,7 @@ import {
   type WatcherState,
   type WatcherStateFields,
 } from '../../domain/watcher-state.js';
-import type { Log, Notifier, WatcherStateStore } from '../../ports.js';
+import type { Clock, Log, Notifier, WatcherStateStore } from '../../ports.js';
 import type { GateReport } from './api-gate.js';
 import { publishToChannels } from './publish-to-channels.js';
 import type { TickTally } from './tick-summary.js';
@@ -22,6 +22,11 @@ export interface AccountStateDeps {
   /** Where operator alerts go: the operator and events channels (see `PollTickDeps.alertNotifier`). */
   alertNotifier: Notifier;
   log: Log;
+  /**
+   * The real clock: an alert's publishing lease runs on it, never on the tick's time, so a tick
+   * replayed at another time can neither take a lease another tick holds nor hold one too long.
+   */
+  clock: Clock;
   /** Backoff for the throttle pause without `Retry-After`; the lease of an operator alert. */
   policy: CadencePolicy & { notificationLeaseMs: number };
   /** Floats in [0, 1) for the throttle pause's jitter. */
@@ -36,9 +41,13 @@ export async function recordAccountOutcome(
   now: string,
   tally: TickTally,
 ): Promise<void> {
-  const next = accountStateAfter(deps, state, gate, now);
-  if (!next) return;
-  const recordsNewAlert = next.alertOwed !== null && next.alertOwed !== state.alertOwed;
+  const after = accountStateAfter(deps, state, gate, now);
+  if (!after) return;
+  const recordsNewAlert = after.alertOwed !== null && after.alertOwed !== state.alertOwed;
+  const next =
+    recordsNewAlert && after.alertOwed
+      ? { ...after, alertOwed: { ...after.alertOwed, retryAt: leaseUntil(deps) } }
+      : after;
   let saved: WatcherState;
   try {
     saved = await deps.watcherState.saveWatcherState(state, next);
@@ -80,23 +89,27 @@ function accountStateAfter(
 export async function retryOwedAlert(
   deps: AccountStateDeps,
   state: WatcherState,
-  now: string,
   tally: TickTally,
 ): Promise<WatcherState> {
   const owed = state.alertOwed;
   if (owed) tally.sawOwed(owed.detectedAt);
-  if (!owed || !isAlertDue(state, now)) return state;
+  if (!owed || !isAlertDue(state, deps.clock.now().toISOString())) return state;
   let claimed: WatcherState;
   try {
     claimed = await deps.watcherState.saveWatcherState(state, {
       ...fieldsOf(state),
-      alertOwed: { ...owed, retryAt: addMs(now, deps.policy.notificationLeaseMs) },
+      alertOwed: { ...owed, retryAt: leaseUntil(deps) },
     });
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     return deps.watcherState.getWatcherState();
   }
   return publishAlert(deps, claimed, tally);
+}
+
+/** The end of a publishing lease taken now, on the real clock. */
+function leaseUntil(deps: AccountStateDeps): string {
+  return addMs(deps.clock.now().toISOString(), deps.policy.notificationLeaseMs);
 }
 
 /** Publishes the owed alert of `state` (whose lease this tick holds), then clears it. */
@@ -113,15 +126,17 @@ async function publishAlert(
   const outcome = await publishToChannels(deps.alertNotifier, alert, owed.deliveredChannels);
   let next: WatcherStateFields;
   if (outcome.failures.length > 0) {
-    // Still owed: a later tick sends the missing channels once the lease runs out.
+    // Still owed, and the lease is given back: the next tick sends the missing channels.
     tally.countError('publish_failed');
     deps.log.error('Operator alert publish failed; it stays owed', {
       event_id: alert.eventId,
       failed_channels: outcome.failures.map((failure) => failure.channel),
       error: outcome.failures[0]?.error,
     });
-    if (outcome.delivered.length === owed.deliveredChannels.length) return state;
-    next = { ...fieldsOf(state), alertOwed: { ...owed, deliveredChannels: outcome.delivered } };
+    next = {
+      ...fieldsOf(state),
+      alertOwed: { ...owed, deliveredChannels: outcome.delivered, retryAt: deps.clock.now().toISOString() },
+    };
   } else {
     tally.summary.alerts += 1;
     deps.log.warn('Operator alert published', { event_id: alert.eventId, event_type: alert.eventType });
