@@ -16,6 +16,7 @@
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_BOUNDS, boundedClientConfig } from '../functions/core/adapters/aws-call.js';
 import { createStores } from '../functions/core/adapters/dynamodb/stores.js';
 import { WatcherError } from '../functions/core/domain/errors.js';
 import type {
@@ -121,7 +122,11 @@ export async function openJobStore(
 ): Promise<OpenedStore> {
   const { config } = context;
   if (config.jobsTableName) {
-    const client = closing(new DynamoDBClient({}), 'the DynamoDB client', resources);
+    const client = closing(
+      new DynamoDBClient(boundedClientConfig(AWS_CLIENT_BOUNDS.dynamoDb)),
+      'the DynamoDB client',
+      resources,
+    );
     const { jobs, ...stores } = createStores(
       client,
       config.jobsTableName,
@@ -265,7 +270,11 @@ export async function createNotifier(
     import('@aws-sdk/client-sns'),
     import('../functions/core/wiring.js'),
   ]);
-  const client = closing(new SNSClient({}), 'the SNS client', resources);
+  const client = closing(
+    new SNSClient(boundedClientConfig(AWS_CLIENT_BOUNDS.sns)),
+    'the SNS client',
+    resources,
+  );
   const named = [...topics, ...(config.operatorTopicArn ? [['operator', config.operatorTopicArn]] : [])];
   const description = `SNS (${named.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`;
   const jobSns = topics.length > 0 ? createSnsNotifier(client, config) : null;
