@@ -59,7 +59,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     }
     await pMap(dueJobs(context), (job) => handleJob(context, job), { concurrency: policy.concurrency });
     // Only now is it known whether the 404s or 400s of this tick were systematic.
-    await applyHeldVerdicts(context);
+    await applyHeldVerdicts(context, state.accessIncident?.kind ?? null);
   } finally {
     // Also when the first read fails: a live timer or listener would keep the process waiting.
     deadline.dispose();

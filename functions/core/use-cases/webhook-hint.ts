@@ -105,8 +105,9 @@ async function checkOnce(
   if (isApiPaused(state, now)) gate.halt('throttled');
   try {
     await checkJob(context, job);
-    // One answer is never systematic: a held-back verdict is written at once.
-    await applyHeldVerdicts(context);
+    // One answer is never systematic on its own: a held-back verdict is written at once, unless
+    // an open systematic incident is about that very answer.
+    await applyHeldVerdicts(context, state.accessIncident?.kind ?? null);
   } finally {
     deadline.dispose();
   }
