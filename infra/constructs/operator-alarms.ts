@@ -154,7 +154,7 @@ export function apiAccessAlarm(identity: MetricsIdentity): AlarmDefinition {
   );
   return {
     id: 'ApiAccess',
-    description: `CompanyEnrich refuses the watcher (ApiErrors with ErrorKind ${ACCESS_ERROR_KINDS.join(' / ')} >= 1 in the last five minutes): the key was revoked, credits are exhausted, or the secret is empty or unreadable. Polling is paused until it clears. Fix the key (SetApiKeyCommand output) or the account's credits.`,
+    description: `CompanyEnrich refuses the watcher (ApiErrors with ErrorKind ${ACCESS_ERROR_KINDS.join(' / ')} >= 1 in the last five minutes): the key was revoked (401/403), a firewall in front of the API blocks it (403), credits are exhausted, or the secret is missing, empty or denied. Polling is paused until it clears. Fix the key (SetApiKeyCommand output), the firewall or IP allow-list, or the account's credits.`,
     metric: new MathExpression({
       expression: Object.keys(accessErrors)
         .map((metricId) => `FILL(${metricId}, 0)`)
