@@ -65,6 +65,30 @@ describe('WebhookApplication on moto and the simulator', () => {
     await expect(apps.webhookApp().hint(unknown, token, { signal: never })).resolves.toBe('not_found');
   });
 
+  it('never ends a job on a 404 or a 400 by itself: that verdict is left to the scheduled tick, which can tell a systematic answer', async () => {
+    const problem = { title: 'Bad Request', status: 400, detail: 'Unknown parameter' };
+    const rejected = await submitted(apps, 'rejected-by-hint');
+    apps.simulator.injectFault(rejected.jobId, { kind: 'http', status: 400, body: problem }, 2);
+    const missing = await submitted(apps, 'missing-by-hint');
+    apps.simulator.forgetJob(missing.jobId);
+
+    // Two 400s on separate checks would end a polled job as rejected, three 404s as not_found.
+    for (let hint = 0; hint < 3; hint += 1) {
+      const jobs = hint < 2 ? [rejected, missing] : [missing];
+      for (const { submissionId, token } of jobs) {
+        await expect(apps.webhookApp().hint(submissionId, token, { signal: never })).resolves.toBe('checked');
+      }
+      apps.clock.advance(MINUTE + 1);
+    }
+
+    expect((await apps.store.get(rejected.jobId))?.status).toBe('pending');
+    expect((await apps.store.get(missing.jobId))?.status).toBe('pending');
+    const events = (await apps.delivered()).map(eventOf);
+    expect(events.filter((event) => [rejected.jobId, missing.jobId].includes(String(event.job_id)))).toEqual(
+      [],
+    );
+  });
+
   it('answers already_final for a finished or untracked job, without asking the API', async () => {
     const finished = await submitted(apps, 'finished');
     apps.clock.advance(HOUR);

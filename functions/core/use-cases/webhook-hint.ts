@@ -14,7 +14,6 @@ import type { JobCatalog, SubmissionLookup, WebhookTokens } from '../ports.js';
 import { recordAccountOutcome } from './poll-tick/account-state.js';
 import { ApiGate } from './poll-tick/api-gate.js';
 import { checkJob } from './poll-tick/check-job.js';
-import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import type { PollTickDeps, TickContext } from './poll-tick/tick-context.js';
 import { TickDeadline } from './poll-tick/tick-deadline.js';
 import { TickTally } from './poll-tick/tick-summary.js';
@@ -105,9 +104,16 @@ async function checkOnce(
   if (isApiPaused(state, now)) gate.halt('throttled');
   try {
     await checkJob(context, job);
-    // One answer is never systematic on its own: a held-back verdict is written at once, unless
-    // an open systematic incident is about that very answer.
-    await applyHeldVerdicts(context, state.accessIncident?.kind ?? null);
+    // A verdict from a 404 or a 400/422 (the job ends as not_found or rejected) is not written
+    // here: one answer cannot tell a bad job from a wrong URL or an API change, and a tick racing
+    // this hint may be about to find that answer systematic. The job stays due; the scheduled
+    // tick, which sees many answers at once, decides.
+    for (const held of context.heldVerdicts) {
+      deps.log.info('Verdict left to the scheduled tick', {
+        job_id: held.job.jobId,
+        verdict: held.decision.update.status,
+      });
+    }
   } finally {
     deadline.dispose();
   }
