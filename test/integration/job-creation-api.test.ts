@@ -141,6 +141,7 @@ describe('CompanyEnrichJobCreationApi against the simulator', () => {
 
   it('drops a cached key after a 401', async () => {
     const before = invalidations;
+    const postsBefore = creates();
     simulator.setApiKey('rotated-key');
     try {
       const error = await failure(
@@ -149,6 +150,32 @@ describe('CompanyEnrichJobCreationApi against the simulator', () => {
       expect(error.kind).toBe('unauthorized');
       expect(error.details.apiDetail).toBe('Send Authorization: Bearer <API_KEY>.');
       expect(invalidations).toBe(before + 1);
+      // The refetched key is the same one: it is not sent again.
+      expect(creates()).toBe(postsBefore + 1);
+    } finally {
+      simulator.setApiKey(API_KEY);
+    }
+  });
+
+  it('after a 401, creates the job with a rotated key (a refused create created nothing)', async () => {
+    const rotatedKey = 'rotated-key-for-create-42';
+    let current = API_KEY;
+    const rotating: ApiKeyProvider = {
+      getKey: () => Promise.resolve(current),
+      invalidate: () => {
+        current = rotatedKey;
+      },
+    };
+    simulator.setApiKey(rotatedKey);
+    try {
+      const before = creates();
+      const created = await api({ apiKeys: rotating }).createJob(
+        { domains: ['example.com'], webhookUrl: null },
+        { signal: never },
+      );
+      expect(created.jobId).toMatch(UUID);
+      const posts = simulator.requests.filter((request) => request.method === 'POST').slice(before);
+      expect(posts.map((request) => request.status)).toEqual([401, 200]);
     } finally {
       simulator.setApiKey(API_KEY);
     }

@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerApiKey } from '../../functions/core/adapters/api-key.js';
+import { SecretsManagerApiKey, StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
 import type { StatusApi } from '../../functions/core/ports.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { TickIncompleteError } from '../../functions/core/use-cases/poll-tick.js';
 import type { SimulatedJobPlan } from '../../local/simulator/index.js';
 import { uniqueName } from '../support/emulators.js';
+import { SecretsManagerStub } from '../support/secrets-stub.js';
 import { API_KEY, eventOf, MINUTE, startWatcher, type Watcher } from '../support/watcher-harness.js';
 
 function plan(
@@ -165,6 +166,98 @@ describe('poll tick', () => {
     ]);
   });
 
+  it('skips the tick when Secrets Manager fails in a way that passes: no incident, no alert, nothing recorded', async () => {
+    const jobs: string[] = [];
+    for (let index = 0; index < 4; index += 1) jobs.push(await watcher.createAndTrack(plan('completed', 10)));
+    const before = await Promise.all(jobs.map((jobId) => watcher.store.get(jobId)));
+    const secrets = new SecretsManagerStub();
+    const secretsUrl = await secrets.start();
+    try {
+      const statusApi = new CompanyEnrichStatusApi({
+        baseUrl: watcher.simulatorUrl,
+        apiKeys: new SecretsManagerApiKey(
+          'enrich-job-watch/api-key',
+          300,
+          new SecretsProvider({ awsSdkV3Client: secrets.client(secretsUrl) }),
+        ),
+        timeoutMs: 2_000,
+      });
+      for (const answer of [
+        { kind: 'error', status: 400, type: 'ThrottlingException' },
+        { kind: 'error', status: 500, type: 'InternalServiceError' },
+      ] as const) {
+        secrets.answer = answer;
+        const skipped = await watcher.tickAfter(MINUTE, { statusApi });
+        expect(skipped).toMatchObject({
+          checked: 0,
+          deferred: 4,
+          halted: 'api_key_transient',
+          alerts: 0,
+          errors: { api_key_transient: 1 },
+        });
+      }
+      expect(watcher.simulator.requests).toHaveLength(0);
+      expect(await Promise.all(jobs.map((jobId) => watcher.store.get(jobId)))).toEqual(before);
+      expect(await watcher.watcherState.getWatcherState()).toMatchObject({
+        accessIncident: null,
+        alertOwed: null,
+      });
+
+      secrets.answer = { kind: 'secret', value: API_KEY };
+      expect(await watcher.tickAfter(MINUTE, { statusApi })).toMatchObject({
+        checked: 4,
+        halted: null,
+        alerts: 0,
+      });
+      expect(await watcher.delivered()).toEqual([]);
+    } finally {
+      await secrets.stop();
+    }
+  });
+
+  it('picks up a key rotated in Secrets Manager at the first 401: no incident, no alert, every job checked', async () => {
+    const jobs: string[] = [];
+    for (let index = 0; index < 3; index += 1) jobs.push(await watcher.createAndTrack(plan('completed', 10)));
+    const secretName = uniqueName('rotated-api-key');
+    await watcher.clients.secretsManager.send(
+      new CreateSecretCommand({ Name: secretName, SecretString: JSON.stringify({ apiKey: API_KEY }) }),
+    );
+    // Cached for an hour, as in production: without a refetch the old key would be sent all along.
+    const statusApi = new CompanyEnrichStatusApi({
+      baseUrl: watcher.simulatorUrl,
+      apiKeys: new SecretsManagerApiKey(
+        secretName,
+        3_600,
+        new SecretsProvider({ awsSdkV3Client: watcher.clients.secretsManager }),
+      ),
+      timeoutMs: 2_000,
+    });
+    expect(await watcher.tick({ statusApi })).toMatchObject({ checked: 3, halted: null });
+
+    const rotatedKey = 'ce_rotated_key_never_logged_77';
+    await watcher.clients.secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: secretName,
+        SecretString: JSON.stringify({ apiKey: rotatedKey }),
+      }),
+    );
+    watcher.simulator.setApiKey(rotatedKey);
+    const requestsBefore = watcher.simulator.requests.length;
+
+    const afterRotation = await watcher.tickAfter(MINUTE, { statusApi });
+    expect(afterRotation).toMatchObject({ checked: 3, halted: null, alerts: 0, errors: {} });
+    // One request was refused (the probe, with the cached key); it was retried with the fresh one.
+    const statuses = watcher.simulator.requests.slice(requestsBefore).map((request) => request.status);
+    expect(statuses).toEqual([401, 200, 200, 200]);
+    expect(await watcher.watcherState.getWatcherState()).toMatchObject({
+      accessIncident: null,
+      alertOwed: null,
+    });
+    expect(await watcher.delivered()).toEqual([]);
+    for (const jobId of jobs) expect((await watcher.store.get(jobId))?.lastError).toBeNull();
+    expect(JSON.stringify(watcher.log.entries)).not.toContain(rotatedKey);
+  });
+
   it('treats a 402 as its own incident', async () => {
     await watcher.createAndTrack(plan('completed'));
     watcher.simulator.setAccountState('payment_required');
@@ -182,6 +275,25 @@ describe('poll tick', () => {
     }
     return jobs;
   }
+
+  it('treats a 403 (a WAF block, a revoked key) like a 401: halts, alerts once, recovers by itself', async () => {
+    const jobs = await trackInOrder(4);
+    // The probe is the first job in due order; it is refused on two ticks in a row.
+    watcher.simulator.injectFault(jobs[0] ?? '', { kind: 'http', status: 403 }, 2);
+
+    const refused = await watcher.tick();
+    expect(refused).toMatchObject({ checked: 1, halted: 'forbidden', alerts: 1, errors: { forbidden: 1 } });
+    expect(watcher.simulator.requests).toHaveLength(1);
+    const stillRefused = await watcher.tickAfter(MINUTE);
+    expect(stillRefused).toMatchObject({ checked: 1, halted: 'forbidden', alerts: 0 });
+    // Nothing is recorded against the jobs: the account, not the job, was refused.
+    for (const jobId of jobs) expect((await watcher.store.get(jobId))?.lastError).toBeNull();
+
+    const recovered = await watcher.tickAfter(MINUTE);
+    expect(recovered).toMatchObject({ checked: 4, halted: null, alerts: 1 });
+    const alerts = (await watcher.delivered()).map((envelope) => eventOf(envelope).event_type);
+    expect(alerts).toEqual(['watcher.forbidden', 'watcher.recovered']);
+  });
 
   it('honours Retry-After: nothing more is sent this tick, nor until the pause ends', async () => {
     const [first] = await trackInOrder(4);
@@ -332,26 +444,33 @@ describe('poll tick', () => {
     expect((await watcher.watcherState.getWatcherState()).alertOwed).toBeNull();
   });
 
-  it('ends a job as not_found after three consecutive 404s, and as rejected on a 422', async () => {
+  it('ends a job as not_found after three consecutive 404s, and as rejected on the same 422 on two ticks', async () => {
     const missing = await watcher.createAndTrack(plan('completed', 10), 'Missing');
     watcher.simulator.forgetJob(missing);
+    const problem = { title: 'Unprocessable Entity', status: 422, detail: 'Not a bulk enrichment job' };
     const rejected = await watcher.createAndTrack(plan('completed', 10), 'Rejected');
-    watcher.simulator.injectFault(rejected, {
-      kind: 'http',
-      status: 422,
-      body: { title: 'Unprocessable Entity', status: 422, detail: 'Not a bulk enrichment job' },
-    });
+    watcher.simulator.injectFault(rejected, { kind: 'http', status: 422, body: problem }, 2);
+    const once = await watcher.createAndTrack(plan('completed', 10), 'Rejected once');
+    watcher.simulator.injectFault(once, { kind: 'http', status: 422, body: problem });
 
     await watcher.tick();
+    // One 422 is recorded, not acted on: the job is asked again at the next interval.
+    expect(await watcher.store.get(rejected)).toMatchObject({
+      status: 'pending',
+      lastError: { kind: 'rejected', at: '2026-11-29T10:00:00.000Z' },
+      nextCheckAt: '2026-11-29T10:01:00.000Z',
+    });
     await watcher.tickAfter(MINUTE);
     expect((await watcher.store.get(missing))?.status).toBe('pending');
-    await watcher.tickAfter(MINUTE);
-
-    expect(await watcher.store.get(missing)).toMatchObject({ status: 'not_found', consecutiveNotFound: 3 });
     expect(await watcher.store.get(rejected)).toMatchObject({
       status: 'rejected',
       history: [expect.objectContaining({ from: 'pending', to: 'rejected' })],
     });
+    await watcher.tickAfter(MINUTE);
+
+    expect(await watcher.store.get(missing)).toMatchObject({ status: 'not_found', consecutiveNotFound: 3 });
+    // A 422 followed by a normal answer was a passing glitch: the job goes on.
+    expect(await watcher.store.get(once)).toMatchObject({ status: 'pending', lastError: null });
     const events = (await watcher.delivered()).map(eventOf);
     expect(events).toEqual(
       expect.arrayContaining([
@@ -364,6 +483,77 @@ describe('poll tick', () => {
       ]),
     );
     expect(events).toHaveLength(2);
+  });
+
+  /** The status of every job, and the job events delivered so far. */
+  async function outcomes(jobs: readonly string[]) {
+    const statuses = await Promise.all(jobs.map(async (jobId) => (await watcher.store.get(jobId))?.status));
+    const events = (await watcher.delivered()).map((envelope) => String(eventOf(envelope).event_type));
+    return { statuses: new Set(statuses), events };
+  }
+
+  it('ends no job when every job answers 404 (a wrong base path): halts, alerts once, recovers by itself', async () => {
+    const jobs = await trackInOrder(10, 10);
+    const wrongPath = new CompanyEnrichStatusApi({
+      baseUrl: `${watcher.simulatorUrl}/v0`,
+      apiKeys: new StaticApiKey(API_KEY),
+      timeoutMs: 2_000,
+    });
+
+    for (let tick = 0; tick < 8; tick += 1) {
+      const sentBefore = watcher.simulator.requests.length;
+      const summary = await watcher.tickAfter(MINUTE, { statusApi: wrongPath });
+      expect(summary).toMatchObject({ halted: 'systematic_not_found', transitions: 0 });
+      // The guard trips at the third 404: the probe, `concurrency` (4) requests in flight, and the
+      // one that took the slot of the second answer.
+      expect(watcher.simulator.requests.length - sentBefore).toBeLessThanOrEqual(6);
+    }
+    const during = await outcomes(jobs);
+    expect(during.statuses).toEqual(new Set(['pending']));
+    expect(during.events).toEqual(['watcher.systematic_not_found']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toMatchObject({
+      kind: 'systematic_not_found',
+    });
+
+    // The URL is fixed: answers are normal again.
+    const fixed = await watcher.tickAfter(MINUTE);
+    expect(fixed).toMatchObject({ halted: null, checked: 10, alerts: 1 });
+    for (let tick = 0; tick < 3; tick += 1) await watcher.tickAfter(MINUTE);
+    const after = await outcomes(jobs);
+    expect(after.statuses).toEqual(new Set(['processing']));
+    expect(after.events).toEqual(['watcher.systematic_not_found', 'watcher.recovered']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toBeNull();
+  });
+
+  it('ends no job when every job answers 400 with a problem body: halts and alerts once', async () => {
+    const jobs = await trackInOrder(10, 30);
+    const problem = { title: 'Bad Request', status: 400, detail: 'Unsupported API version' };
+    for (const jobId of jobs)
+      watcher.simulator.injectFault(jobId, { kind: 'http', status: 400, body: problem }, Infinity);
+
+    const summaries = [];
+    for (let tick = 0; tick < 8; tick += 1) summaries.push(await watcher.tickAfter(MINUTE));
+    expect(new Set(summaries.map((summary) => summary.halted))).toEqual(new Set(['systematic_rejected']));
+    expect(summaries.reduce((sum, summary) => sum + summary.transitions, 0)).toBe(0);
+    const during = await outcomes(jobs);
+    expect(during.statuses).toEqual(new Set(['pending']));
+    expect(during.events).toEqual(['watcher.systematic_rejected']);
+    expect((await watcher.watcherState.getWatcherState()).accessIncident).toMatchObject({
+      kind: 'systematic_rejected',
+    });
+  });
+
+  it('still ends one genuinely unknown job among nine healthy ones as not_found', async () => {
+    const jobs = await trackInOrder(10, 30);
+    const unknown = jobs[4] ?? '';
+    watcher.simulator.forgetJob(unknown);
+
+    for (let tick = 0; tick < 3; tick += 1) {
+      expect(await watcher.tickAfter(MINUTE)).toMatchObject({ halted: null, checked: 10 });
+    }
+    expect(await watcher.store.get(unknown)).toMatchObject({ status: 'not_found' });
+    const { events } = await outcomes(jobs);
+    expect(events).toEqual(['job.not_found']);
   });
 
   it('records unknown statuses as anomalies and ignores stale answers, without crashing the tick', async () => {

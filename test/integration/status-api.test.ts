@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticApiKey, type ApiKeyProvider } from '../../functions/core/adapters/api-key.js';
+import type { ApiKeyProvider } from '../../functions/core/adapters/api-key.js';
 import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
 import { ApiThrottledError, StatusApiError } from '../../functions/core/domain/errors.js';
 import { CompanyEnrichSimulator } from '../../local/simulator/index.js';
@@ -91,6 +91,7 @@ describe('CompanyEnrichStatusApi against the simulator', () => {
   it.each([
     [{ kind: 'http', status: 401 } as const, 'unauthorized'],
     [{ kind: 'http', status: 402 } as const, 'payment_required'],
+    [{ kind: 'http', status: 403 } as const, 'forbidden'],
     [{ kind: 'http', status: 404 } as const, 'not_found'],
     [{ kind: 'http', status: 400 } as const, 'rejected'],
     [{ kind: 'http', status: 500 } as const, 'server_error'],
@@ -161,23 +162,46 @@ describe('CompanyEnrichStatusApi against the simulator', () => {
     expect((await failure(pending)).kind).toBe('aborted');
   });
 
-  it('drops a cached key after a 401 so a rotated key is picked up', async () => {
+  it('after a 401, refetches the key once and retries only if it changed', async () => {
+    const jobId = newJob();
+    const rotatedKey = 'rotated-key-0123456789';
+    let current = API_KEY;
+    let refetches = 0;
+    const rotating: ApiKeyProvider = {
+      getKey: () => Promise.resolve(current),
+      invalidate: () => {
+        refetches += 1;
+        current = rotatedKey;
+      },
+    };
+    simulator.setApiKey(rotatedKey);
+    try {
+      // A refused request is logged without its job id (the simulator checks the key first).
+      const before = simulator.requests.length;
+      await expect(api({ apiKeys: rotating }).getJobStatus(jobId, { signal: never })).resolves.toMatchObject({
+        job_id: jobId,
+      });
+      expect(refetches).toBe(1);
+      expect(simulator.requests.slice(before).map((request) => request.status)).toEqual([401, 200]);
+    } finally {
+      simulator.setApiKey(API_KEY);
+    }
+  });
+
+  it('reports unauthorized after one request when the refetched key is the same (a revoked key)', async () => {
     const before = invalidations;
     const jobId = newJob();
     simulator.setApiKey('rotated-key');
     try {
+      const requestsBefore = simulator.requests.length;
       const error = await failure(api().getJobStatus(jobId, { signal: never }));
       expect(error.kind).toBe('unauthorized');
       expect(invalidations).toBe(before + 1);
+      // The key did not change, so sending it again could only be refused again.
+      expect(simulator.requests.slice(requestsBefore).map((request) => request.status)).toEqual([401]);
     } finally {
       simulator.setApiKey(API_KEY);
     }
-    const rotated = new CompanyEnrichStatusApi({
-      baseUrl,
-      apiKeys: new StaticApiKey(API_KEY),
-      timeoutMs: 2_000,
-    });
-    await expect(rotated.getJobStatus(jobId, { signal: never })).resolves.toMatchObject({ job_id: jobId });
   });
 
   it('accepts an unknown status value so the watcher can record it as an anomaly', async () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../functions/core/domain/check-decision.js';
+import { StatusApiError } from '../../functions/core/domain/errors.js';
 import { ApiGate } from '../../functions/core/use-cases/poll-tick/api-gate.js';
+import { snapshot } from '../support/builders.js';
 
 /** Follows a promise so a test can tell whether it has settled yet, and with what. */
 function follow<T>(promise: Promise<T>): { readonly settled: boolean; readonly value: T | undefined } {
@@ -53,7 +56,13 @@ describe('API gate', () => {
     await expect(gate.admit()).resolves.toBe(true);
   });
 
-  it.each(['unauthorized', 'payment_required', 'api_key_unavailable'] as const)(
+  it.each([
+    'unauthorized',
+    'payment_required',
+    'forbidden',
+    'api_key_unavailable',
+    'api_key_transient',
+  ] as const)(
     'halts on %s: waiting and later requests are refused and requests in flight are aborted',
     async (problem) => {
       const { gate, waiters } = await gateWithWaiters(2);
@@ -156,5 +165,39 @@ describe('API gate', () => {
     expect(gate.halted).toBe('throttled');
     expect(gate.signal.aborted).toBe(true);
     expect(gate.answered).toBe(false);
+  });
+
+  it('halts as systematic once most answers so far would end jobs the same way (at least three)', async () => {
+    const gate = new ApiGate();
+    const notFound: CheckResult = {
+      ok: false,
+      error: new StatusApiError('not_found', 'CompanyEnrich answered 404', { httpStatus: 404 }),
+    };
+    await gate.admit();
+    gate.settleAnswer(notFound);
+    gate.settleAnswer(notFound);
+    expect(gate.halted).toBeNull();
+    // A 404 proves the key works.
+    expect(gate.answered).toBe(true);
+    expect(gate.documentReceived).toBe(false);
+
+    gate.settleAnswer(notFound);
+    expect(gate.halted).toBe('systematic_not_found');
+    expect(gate.signal.aborted).toBe(true);
+    await expect(gate.admit()).resolves.toBe(false);
+  });
+
+  it('does not halt while normal answers are the majority, and remembers that a document came back', async () => {
+    const gate = new ApiGate();
+    await gate.admit();
+    const rejected: CheckResult = {
+      ok: false,
+      error: new StatusApiError('rejected', 'CompanyEnrich answered 400', { httpStatus: 400 }),
+    };
+    const document: CheckResult = { ok: true, snapshot: snapshot() };
+    for (const result of [document, document, document, rejected, rejected, rejected])
+      gate.settleAnswer(result);
+    expect(gate.halted).toBeNull();
+    expect(gate.documentReceived).toBe(true);
   });
 });

@@ -3,7 +3,15 @@ import {
   CheckVerdict,
   decideAfterAnswer,
   decideAfterError,
+  type CheckResult,
 } from '../../functions/core/domain/check-decision.js';
+import {
+  countAnswer,
+  NO_ANSWERS,
+  SYSTEMATIC_MIN_ANSWERS,
+  systematicKindOf,
+  systematicProblem,
+} from '../../functions/core/domain/systematic-answers.js';
 import { ApiThrottledError, StatusApiError } from '../../functions/core/domain/errors.js';
 import { seededRandom } from '../../local/random.js';
 import { JOB_ID, POLICY, snapshot, T0, trackedJob } from '../support/builders.js';
@@ -122,17 +130,48 @@ describe('decideAfterError', () => {
     random = seededRandom(7);
   });
 
-  it('ends the job as rejected on a 400/422 and keeps the API detail', () => {
-    const error = new StatusApiError('rejected', 'CompanyEnrich answered 422: jobId must be a uuid', {
-      httpStatus: 422,
-      apiDetail: 'jobId must be a uuid',
-    });
-    const decision = decideAfterError(trackedJob({ status: 'processing' }), error, NOW, POLICY, random);
+  const rejection = new StatusApiError('rejected', 'CompanyEnrich answered 422: jobId must be a uuid', {
+    httpStatus: 422,
+    apiDetail: 'jobId must be a uuid',
+  });
+
+  it('records a first 400/422 and asks again at the next interval, without ending the job', () => {
+    const decision = decideAfterError(trackedJob({ status: 'processing' }), rejection, NOW, POLICY, random);
+
+    expect(decision.verdict).toBe(CheckVerdict.RetryLater);
+    expect(decision.update.status).toBe('processing');
+    expect(decision.update.lastError).toEqual({ kind: 'rejected', message: rejection.message, at: NOW });
+    expect(decision.update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');
+    expect(decision.update.consecutiveErrors).toBe(0);
+    expect(decision.update.notificationOwed).toBeUndefined();
+  });
+
+  it('ends the job as rejected on the second 400/422 in a row, from an earlier tick, with the API detail', () => {
+    const firstSeen = { kind: 'rejected', message: rejection.message, at: '2026-11-29T10:04:00.000Z' };
+    const decision = decideAfterError(
+      trackedJob({ status: 'processing', lastError: firstSeen }),
+      rejection,
+      NOW,
+      POLICY,
+      random,
+    );
 
     expect(decision.verdict).toBe(CheckVerdict.Transition);
     expect(decision.update.status).toBe('rejected');
     expect(decision.update.lastError?.message).toContain('jobId must be a uuid');
     expect(decision.update.notificationOwed?.eventId).toBe(`${JOB_ID}:rejected`);
+  });
+
+  it('does not count a rejection recorded at the same instant (the same tick) as the second one', () => {
+    const sameTick = { kind: 'rejected', message: rejection.message, at: NOW };
+    const decision = decideAfterError(trackedJob({ lastError: sameTick }), rejection, NOW, POLICY, random);
+    expect(decision.verdict).toBe(CheckVerdict.RetryLater);
+  });
+
+  it('does not end the job when the earlier error was of another kind', () => {
+    const timedOut = { kind: 'timeout', message: 'No answer', at: '2026-11-29T10:04:00.000Z' };
+    const decision = decideAfterError(trackedJob({ lastError: timedOut }), rejection, NOW, POLICY, random);
+    expect(decision.verdict).toBe(CheckVerdict.RetryLater);
   });
 
   it('ends the job as not_found only after the configured number of consecutive 404s', () => {
@@ -171,15 +210,60 @@ describe('decideAfterError', () => {
     });
   });
 
-  it('does not count account-wide problems against the job', () => {
-    const decision = decideAfterError(
-      trackedJob({ consecutiveErrors: 2 }),
-      new ApiThrottledError(5_000),
-      NOW,
-      POLICY,
-      random,
-    );
+  it.each([
+    ['a 429', new ApiThrottledError(5_000)],
+    ['a 403', new StatusApiError('forbidden', 'CompanyEnrich answered 403', { httpStatus: 403 })],
+    ['an unreadable key', new StatusApiError('api_key_unavailable', 'The key could not be read')],
+    ['a throttled key read', new StatusApiError('api_key_transient', 'The key could not be read')],
+  ])('does not count account-wide problems against the job (%s)', (_, error) => {
+    const decision = decideAfterError(trackedJob({ consecutiveErrors: 2 }), error, NOW, POLICY, random);
+    expect(decision.verdict).toBe(CheckVerdict.RetryLater);
     expect(decision.update.consecutiveErrors).toBe(2);
     expect(decision.update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');
+  });
+});
+
+describe('systematicProblem (one systematic error must not end every job)', () => {
+  const notFound = failed(new StatusApiError('not_found', 'CompanyEnrich answered 404', { httpStatus: 404 }));
+  const rejected = failed(new StatusApiError('rejected', 'CompanyEnrich answered 400', { httpStatus: 400 }));
+  const document: CheckResult = { ok: true, snapshot: snapshot() };
+  const serverError = failed(new StatusApiError('server_error', 'answered 503', { httpStatus: 503 }));
+  const timeout = failed(new StatusApiError('timeout', 'No answer'));
+
+  function failed(error: StatusApiError): CheckResult {
+    return { ok: false, error };
+  }
+  const tally = (results: CheckResult[]) => results.reduce(countAnswer, NO_ANSWERS);
+
+  it('needs at least three answers of the same kind, and more than half of the answers', () => {
+    expect(SYSTEMATIC_MIN_ANSWERS).toBe(3);
+    expect(systematicProblem(tally([notFound, notFound]))).toBeNull();
+    expect(systematicProblem(tally([notFound, notFound, notFound]))).toBe('systematic_not_found');
+    expect(systematicProblem(tally([rejected, rejected, rejected, document, document]))).toBe(
+      'systematic_rejected',
+    );
+    // Exactly half is not most.
+    expect(systematicProblem(tally([notFound, notFound, notFound, document, document, document]))).toBeNull();
+  });
+
+  it('counts only answers with an HTTP status: a timeout says nothing about the URL', () => {
+    expect(systematicProblem(tally([notFound, notFound, notFound, timeout, timeout, timeout]))).toBe(
+      'systematic_not_found',
+    );
+    expect(
+      systematicProblem(tally([notFound, notFound, notFound, serverError, serverError, serverError])),
+    ).toBeNull();
+  });
+
+  it('does not mix the two kinds: three 404s and two 400s among nine answers is no majority', () => {
+    const mixed = [notFound, notFound, notFound, rejected, rejected, document, document, document, document];
+    expect(systematicProblem(tally(mixed))).toBeNull();
+  });
+
+  it('names the kind an answer would feed, so its terminal verdict can be held back', () => {
+    expect(systematicKindOf(notFound)).toBe('systematic_not_found');
+    expect(systematicKindOf(rejected)).toBe('systematic_rejected');
+    expect(systematicKindOf(document)).toBeNull();
+    expect(systematicKindOf(serverError)).toBeNull();
   });
 });

@@ -35,13 +35,30 @@ describe('watcher state', () => {
       accessIncident: { kind: 'payment_required', openedAt: NOW },
       version: 3,
     };
-    const recovered = afterApiAnswered(open, '2026-11-29T11:00:00.000Z', LEASE);
+    const recovered = afterApiAnswered(open, '2026-11-29T11:00:00.000Z', LEASE, { documentReceived: false });
     expect(recovered?.accessIncident).toBeNull();
     expect(recovered?.alertOwed).toMatchObject({
       phase: 'recovered',
       incident: { kind: 'payment_required' },
     });
-    expect(afterApiAnswered(INITIAL_WATCHER_STATE, NOW, LEASE)).toBeNull();
+    expect(afterApiAnswered(INITIAL_WATCHER_STATE, NOW, LEASE, { documentReceived: true })).toBeNull();
+  });
+
+  it('opens a systematic incident like an access one, and closes it only on a normal answer (a 2xx)', () => {
+    const opened = afterAccessDenied(INITIAL_WATCHER_STATE, 'systematic_not_found', NOW, LEASE);
+    expect(opened?.accessIncident).toEqual({ kind: 'systematic_not_found', openedAt: NOW });
+    expect(opened?.alertOwed).toMatchObject({ phase: 'opened' });
+    const open: WatcherState = { ...INITIAL_WATCHER_STATE, ...opened, alertOwed: null, version: 2 };
+
+    // A lone 404 proves the key works, not that the URL is right.
+    const later = '2026-11-29T10:10:00.000Z';
+    expect(afterApiAnswered(open, later, LEASE, { documentReceived: false })).toBeNull();
+    const recovered = afterApiAnswered(open, later, LEASE, { documentReceived: true });
+    expect(recovered?.accessIncident).toBeNull();
+    expect(recovered?.alertOwed).toMatchObject({
+      phase: 'recovered',
+      incident: { kind: 'systematic_not_found' },
+    });
   });
 
   it('honours Retry-After, else backs off on consecutive throttled ticks', () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { JobCreationError, JobCreationErrorKind } from '../domain/errors.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import type { CreatedJob, JobCreationApi } from '../ports.js';
-import type { ApiKeyProvider } from './api-key.js';
+import { withKeyRefresh, type ApiKeyProvider } from './api-key.js';
 import {
   describeErrorAnswer,
   exchange,
@@ -42,6 +42,16 @@ export interface CompanyEnrichJobCreationApiOptions {
   fetch?: typeof fetch;
 }
 
+/** The key could not be read: nothing was sent. */
+function keyUnreadable(cause: unknown): JobCreationError {
+  return new JobCreationError(
+    JobCreationErrorKind.ApiKeyUnavailable,
+    'The CompanyEnrich API key could not be read',
+    {},
+    { cause },
+  );
+}
+
 /** The creation adapter's reading of a request that got no usable answer: the job may exist. */
 function unavailable(error: TransportError): JobCreationError {
   const why = error.failure === TransportFailure.Aborted ? 'Job creation request aborted' : error.message;
@@ -73,16 +83,21 @@ export class CompanyEnrichJobCreationApi implements JobCreationApi {
     request: { domains: readonly string[]; webhookUrl: string | null },
     { signal }: { signal: AbortSignal },
   ): Promise<CreatedJob> {
-    const apiKey = await readApiKey(
-      this.options.apiKeys,
-      (cause) =>
-        new JobCreationError(
-          JobCreationErrorKind.ApiKeyUnavailable,
-          'The CompanyEnrich API key could not be read',
-          {},
-          { cause },
-        ),
+    const { apiKeys } = this.options;
+    // A 401 created nothing, so the one retry with a rotated key cannot create a second job.
+    return withKeyRefresh(
+      apiKeys,
+      () => readApiKey(apiKeys, keyUnreadable),
+      (apiKey) => this.send(request, apiKey, signal),
+      (error) => error instanceof JobCreationError && error.kind === JobCreationErrorKind.Unauthorized,
     );
+  }
+
+  private async send(
+    request: { domains: readonly string[]; webhookUrl: string | null },
+    apiKey: string,
+    signal: AbortSignal,
+  ): Promise<CreatedJob> {
     let answer: ExchangeAnswer;
     try {
       answer = await exchange(this.fetch, {
@@ -107,8 +122,7 @@ export class CompanyEnrichJobCreationApi implements JobCreationApi {
       case 422:
         throw new JobCreationError(JobCreationErrorKind.Rejected, message, details);
       case 401:
-        // The key may have been rotated: fetch it afresh next time.
-        this.options.apiKeys.invalidate();
+        // createJob refetches the key once (it may have been rotated) before this stands.
         throw new JobCreationError(JobCreationErrorKind.Unauthorized, message, details);
       case 402:
         throw new JobCreationError(JobCreationErrorKind.PaymentRequired, message, details);

@@ -1,9 +1,14 @@
 import pRetry from 'p-retry';
 import { z } from 'zod';
-import { ApiThrottledError, StatusApiError, StatusApiErrorKind } from '../domain/errors.js';
+import {
+  ApiKeyUnreadableError,
+  ApiThrottledError,
+  StatusApiError,
+  StatusApiErrorKind,
+} from '../domain/errors.js';
 import type { JobSnapshot } from '../domain/job.js';
 import type { StatusApi } from '../ports.js';
-import type { ApiKeyProvider } from './api-key.js';
+import { withKeyRefresh, type ApiKeyProvider } from './api-key.js';
 import {
   describeErrorAnswer,
   exchange,
@@ -64,6 +69,19 @@ function abortedByTick(cause: unknown): StatusApiError {
   return new StatusApiError(StatusApiErrorKind.Aborted, 'Status request aborted by the tick', {}, { cause });
 }
 
+/** The key could not be read, so no request was sent: an incident, or a tick skipped when it passes. */
+function keyUnreadable(cause: unknown): StatusApiError {
+  const transient = cause instanceof ApiKeyUnreadableError && cause.transient;
+  return new StatusApiError(
+    transient ? StatusApiErrorKind.ApiKeyTransient : StatusApiErrorKind.ApiKeyUnavailable,
+    transient
+      ? 'The CompanyEnrich API key could not be read for now'
+      : 'The CompanyEnrich API key could not be read',
+    {},
+    { cause },
+  );
+}
+
 /** The status adapter's reading of a request that got no answer. */
 function toStatusApiError(error: TransportError): StatusApiError {
   const cause = { cause: error.cause ?? error };
@@ -97,8 +115,24 @@ export class CompanyEnrichStatusApi implements StatusApi {
 
   async getJobStatus(jobId: string, { signal }: { signal: AbortSignal }): Promise<JobSnapshot> {
     const url = `${this.options.baseUrl}/companies/enrich/bulk/${encodeURIComponent(jobId)}`;
+    const { apiKeys } = this.options;
+    return withKeyRefresh(
+      apiKeys,
+      () => readApiKey(apiKeys, keyUnreadable),
+      (apiKey) => this.withQuickRetries(url, jobId, apiKey, signal),
+      (error) => error instanceof StatusApiError && error.kind === StatusApiErrorKind.Unauthorized,
+    );
+  }
+
+  /** One request, retried quickly after a reset or a 502/503/504. */
+  private async withQuickRetries(
+    url: string,
+    jobId: string,
+    apiKey: string,
+    signal: AbortSignal,
+  ): Promise<JobSnapshot> {
     try {
-      return await pRetry(() => this.attempt(url, jobId, signal), {
+      return await pRetry(() => this.attempt(url, jobId, apiKey, signal), {
         retries: this.options.retries ?? 1,
         minTimeout: this.options.retryDelayMs ?? 250,
         randomize: true,
@@ -118,17 +152,12 @@ export class CompanyEnrichStatusApi implements StatusApi {
     }
   }
 
-  private async attempt(url: string, jobId: string, signal: AbortSignal): Promise<JobSnapshot> {
-    const apiKey = await readApiKey(
-      this.options.apiKeys,
-      (cause) =>
-        new StatusApiError(
-          StatusApiErrorKind.ApiKeyUnavailable,
-          'The CompanyEnrich API key could not be read',
-          {},
-          { cause },
-        ),
-    );
+  private async attempt(
+    url: string,
+    jobId: string,
+    apiKey: string,
+    signal: AbortSignal,
+  ): Promise<JobSnapshot> {
     let answer: ExchangeAnswer;
     try {
       answer = await exchange(this.fetch, {
@@ -185,11 +214,13 @@ export class CompanyEnrichStatusApi implements StatusApi {
     const { message, details } = describeErrorAnswer(status, body);
     switch (status) {
       case 401:
-        // The key may have been rotated: fetch it afresh next time.
-        this.options.apiKeys.invalidate();
+        // getJobStatus refetches the key once (it may have been rotated) before this stands.
         throw new StatusApiError(StatusApiErrorKind.Unauthorized, message, details);
       case 402:
         throw new StatusApiError(StatusApiErrorKind.PaymentRequired, message, details);
+      case 403:
+        // A revoked key or a WAF in front of the API: the account is refused, not this job.
+        throw new StatusApiError(StatusApiErrorKind.Forbidden, message, details);
       case 404:
         throw new StatusApiError(StatusApiErrorKind.NotFound, message, details);
       case 400:

@@ -232,6 +232,24 @@ function afterNotFound(
 }
 
 /**
+ * A 400/422 ends the job only when the previous check, on an earlier tick, was rejected too: one
+ * rejection may be a deploy or a gateway glitch. The first is recorded and asked again next interval.
+ */
+function afterRejected(
+  job: TrackedJob,
+  record: ErrorRecord,
+  now: string,
+  policy: DecisionPolicy,
+): CheckDecision {
+  const rejectedBefore = job.lastError?.kind === StatusApiErrorKind.Rejected;
+  const onEarlierTick = job.lastError !== null && Date.parse(job.lastError.at) < Date.parse(now);
+  if (rejectedBefore && onEarlierTick) {
+    return endWithoutAnswer(job, JobStatus.Rejected, record, 0, now, policy);
+  }
+  return afterProblemOutsideTheJob(job, record, now, policy);
+}
+
+/**
  * Not the job's fault (the account, its key, the rate limit, or the tick cutting the request
  * short): the job waits one interval and no error is counted against it.
  */
@@ -261,7 +279,7 @@ function afterTransientError(
 /**
  * Decides what a failed status request means for a job. Pure: randomness comes in as `random`.
  *
- * Account-wide problems (401, 402, 429) are the tick's business and normally never reach
+ * Account-wide problems (401, 402, 403, 429, the key unreadable) are the tick's business and normally never reach
  * here; if they do, the job simply waits one interval without counting an error against it.
  */
 export function decideAfterError(
@@ -278,12 +296,14 @@ export function decideAfterError(
 
   switch (error.kind) {
     case StatusApiErrorKind.Rejected:
-      return endWithoutAnswer(job, JobStatus.Rejected, record, 0, now, policy);
+      return afterRejected(job, record, now, policy);
     case StatusApiErrorKind.NotFound:
       return afterNotFound(job, record, now, policy);
     case StatusApiErrorKind.Unauthorized:
     case StatusApiErrorKind.PaymentRequired:
+    case StatusApiErrorKind.Forbidden:
     case StatusApiErrorKind.ApiKeyUnavailable:
+    case StatusApiErrorKind.ApiKeyTransient:
     case StatusApiErrorKind.Throttled:
     case StatusApiErrorKind.Aborted:
       return afterProblemOutsideTheJob(job, record, now, policy);

@@ -130,6 +130,23 @@ export class ApiThrottledError extends StatusApiError {
   }
 }
 
+/**
+ * The CompanyEnrich API key could not be read. `transient` says whether the failure passes by
+ * itself (Secrets Manager throttled, a 5xx, a timeout, the network): then the tick skips and the
+ * next one tries again, with no incident. Otherwise (the secret is missing, access is denied, the
+ * value is empty or unusable) an operator must act, and an incident is opened.
+ */
+export class ApiKeyUnreadableError extends WatcherError {
+  override name = 'ApiKeyUnreadableError';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The account-wide access problems: each stops the tick and opens an incident with one alert. */
 export type AccessProblem = 'unauthorized' | 'payment_required' | 'forbidden' | 'api_key_unavailable';
 
@@ -152,6 +169,11 @@ export type SystematicProblem = 'systematic_not_found' | 'systematic_rejected';
 
 /** Every kind of account-level incident the watcher state records (one alert when opened). */
 export type IncidentKind = AccessProblem | SystematicProblem;
+
+/** Whether an incident (or a halt reason) is a systematic 404/400 rather than an access problem. */
+export function isSystematicProblem(kind: string): kind is SystematicProblem {
+  return kind === 'systematic_not_found' || kind === 'systematic_rejected';
+}
 
 /** The job is not tracked (never was, or the id is malformed): the HTTP API answers 404. */
 export class JobNotTrackedError extends WatcherError {

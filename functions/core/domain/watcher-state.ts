@@ -1,4 +1,5 @@
 import { addMs, backoffDelayMs, type CadencePolicy } from './cadence.js';
+import { isSystematicProblem } from './errors.js';
 import type { AccessIncident } from './notification.js';
 import type { NotificationChannel } from './notification-channel.js';
 
@@ -17,8 +18,8 @@ export interface OwedAlert {
 }
 
 /**
- * Account-wide state shared by every tick: the open access incident (401/402) and the API
- * pause after a 429. Kept in one item so each change is one conditional write.
+ * Account-wide state shared by every tick: the open incident (401/402/403, an unreadable key,
+ * or a systematic 404/400) and the API pause after a 429. Kept in one item so each change is one conditional write.
  */
 export interface WatcherState {
   accessIncident: AccessIncident | null;
@@ -63,7 +64,10 @@ export function afterThrottle(
   return { ...fieldsOf(state), throttleStreak, throttledUntil: addMs(now, waitMs) };
 }
 
-/** Opens an incident, unless one of the same kind is already open (then: no change, no alert). */
+/**
+ * Opens an incident (an access problem, or a systematic 404/400), unless one of the same kind is
+ * already open (then: no change, no alert).
+ */
 export function afterAccessDenied(
   state: WatcherState,
   kind: AccessIncident['kind'],
@@ -85,20 +89,34 @@ export function afterAccessDenied(
   };
 }
 
-/** Closes the open incident (if any) and clears the throttle streak after a request succeeded. */
+/** What the tick's answers prove, for closing an incident. */
+export interface AnswerEvidence {
+  /** At least one 2xx status document came back (not only 404s or problem answers). */
+  documentReceived: boolean;
+}
+
+/**
+ * Closes the open incident (if any) and clears the throttle streak after the API answered. Any
+ * answer that proves the key works closes an access incident; a systematic 404/400 incident
+ * closes only on a tick that was not systematic and got a 2xx document, because a lone 404
+ * proves the key works, not that the URL is right.
+ */
 export function afterApiAnswered(
   state: WatcherState,
   now: string,
   alertLeaseMs: number,
+  evidence: AnswerEvidence,
 ): WatcherStateFields | null {
-  if (!state.accessIncident && state.throttleStreak === 0) return null;
+  const incident = state.accessIncident;
+  const closes = incident !== null && (evidence.documentReceived || !isSystematicProblem(incident.kind));
+  if (!closes && state.throttleStreak === 0) return null;
   return {
     ...fieldsOf(state),
-    accessIncident: null,
-    alertOwed: state.accessIncident
+    accessIncident: closes ? null : incident,
+    alertOwed: closes
       ? {
           phase: 'recovered',
-          incident: state.accessIncident,
+          incident,
           detectedAt: now,
           retryAt: addMs(now, alertLeaseMs),
           deliveredChannels: [],

@@ -11,6 +11,7 @@ import { isApiPaused, type WatcherState } from '../domain/watcher-state.js';
 import { recordAccountOutcome, retryOwedAlert } from './poll-tick/account-state.js';
 import { ApiGate } from './poll-tick/api-gate.js';
 import { checkJob } from './poll-tick/check-job.js';
+import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import { deliverOwedNotification } from './poll-tick/notification-delivery.js';
 import type { PollTickDeps, PollTickRequest, TickContext } from './poll-tick/tick-context.js';
 import { TickDeadline } from './poll-tick/tick-deadline.js';
@@ -44,6 +45,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     gate,
     deadline,
     apiSignal: AbortSignal.any([deadline.signal, gate.signal]),
+    heldVerdicts: [],
   };
 
   let state: WatcherState;
@@ -55,6 +57,8 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
       log.info('API paused after an earlier 429', { throttled_until: state.throttledUntil });
     }
     await pMap(dueJobs(context), (job) => handleJob(context, job), { concurrency: policy.concurrency });
+    // Only now is it known whether the 404s or 400s of this tick were systematic.
+    await applyHeldVerdicts(context);
   } finally {
     // Also when the first read fails: a live timer or listener would keep the process waiting.
     deadline.dispose();

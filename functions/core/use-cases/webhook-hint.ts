@@ -14,6 +14,7 @@ import type { JobCatalog, SubmissionLookup, WebhookTokens } from '../ports.js';
 import { recordAccountOutcome } from './poll-tick/account-state.js';
 import { ApiGate } from './poll-tick/api-gate.js';
 import { checkJob } from './poll-tick/check-job.js';
+import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import type { PollTickDeps, TickContext } from './poll-tick/tick-context.js';
 import { TickDeadline } from './poll-tick/tick-deadline.js';
 import { TickTally } from './poll-tick/tick-summary.js';
@@ -98,11 +99,14 @@ async function checkOnce(
     gate,
     deadline,
     apiSignal: AbortSignal.any([deadline.signal, gate.signal]),
+    heldVerdicts: [],
   };
   const state = await deps.watcherState.getWatcherState();
   if (isApiPaused(state, now)) gate.halt('throttled');
   try {
     await checkJob(context, job);
+    // One answer is never systematic: a held-back verdict is written at once.
+    await applyHeldVerdicts(context);
   } finally {
     deadline.dispose();
   }

@@ -58,11 +58,17 @@ function accountStateAfter(
   now: string,
 ): WatcherStateFields | null {
   const { policy } = deps;
-  const accessDenied = gate.halted !== null && gate.halted !== 'throttled';
-  const newlyThrottled = gate.halted === 'throttled' && !isApiPaused(state, now);
-  if (accessDenied) return afterAccessDenied(state, gate.halted, now, policy.notificationLeaseMs);
+  const { halted } = gate;
+  // An access problem or a systematic 404/400: an incident. A transient key failure is not one.
+  const incidentFound = halted !== null && halted !== 'throttled' && halted !== 'api_key_transient';
+  const newlyThrottled = halted === 'throttled' && !isApiPaused(state, now);
+  if (incidentFound) return afterAccessDenied(state, halted, now, policy.notificationLeaseMs);
   if (newlyThrottled) return afterThrottle(state, gate.retryAfterMs, now, policy, deps.random);
-  if (gate.answered) return afterApiAnswered(state, now, policy.notificationLeaseMs);
+  if (gate.answered) {
+    return afterApiAnswered(state, now, policy.notificationLeaseMs, {
+      documentReceived: gate.documentReceived,
+    });
+  }
   return null;
 }
 

@@ -1,7 +1,19 @@
-import type { AccessProblem } from '../../domain/errors.js';
+import type { CheckResult } from '../../domain/check-decision.js';
+import { provesAccess, type AccessProblem, type SystematicProblem } from '../../domain/errors.js';
+import {
+  countAnswer,
+  NO_ANSWERS,
+  systematicProblem,
+  type TickAnswers,
+} from '../../domain/systematic-answers.js';
 
-/** Why the gate stopped admitting status requests. */
-export type GateHalt = AccessProblem | 'throttled';
+/**
+ * Why the gate stopped admitting status requests: the account is refused (an incident), most
+ * answers would end jobs the same way (a systematic 404/400: an incident, no job ended by it),
+ * the API throttles, or the key could not be read for now (`api_key_transient`: no incident,
+ * next tick retries).
+ */
+export type GateHalt = AccessProblem | SystematicProblem | 'throttled' | 'api_key_transient';
 
 /**
  * What one admitted request told the gate: the API answered for the account (`answered`, a 404
@@ -18,6 +30,8 @@ export interface GateReport {
   readonly retryAfterMs: number | null;
   /** Whether any request got an authorised answer: the account works. */
   readonly answered: boolean;
+  /** Whether any request got a 2xx document: the URL is right too. */
+  readonly documentReceived: boolean;
 }
 
 /**
@@ -32,6 +46,8 @@ export class ApiGate implements GateReport {
   private haltReason: GateHalt | null = null;
   private lastRetryAfterMs: number | null = null;
   private anyAnswered = false;
+  private anyDocument = false;
+  private answers: TickAnswers = NO_ANSWERS;
   private probe: Promise<void> | null = null;
   private settleProbe: (() => void) | null = null;
   private readonly controller = new AbortController();
@@ -46,6 +62,10 @@ export class ApiGate implements GateReport {
 
   get answered(): boolean {
     return this.anyAnswered;
+  }
+
+  get documentReceived(): boolean {
+    return this.anyDocument;
   }
 
   /** Aborted when the gate halts, so requests already in flight stop too. */
@@ -74,6 +94,19 @@ export class ApiGate implements GateReport {
     if (outcome === 'answered') this.anyAnswered = true;
     else if (outcome !== 'inconclusive') this.halt(outcome);
     this.settleProbe?.();
+  }
+
+  /**
+   * Settles a request whose answer is recorded on its job (a document, a 404, a 400, a 5xx...).
+   * Halts the tick as soon as most answers so far would end jobs the same way (see
+   * `systematicProblem`), before releasing anyone waiting on the probe.
+   */
+  settleAnswer(result: CheckResult): void {
+    if (result.ok) this.anyDocument = true;
+    this.answers = countAnswer(this.answers, result);
+    const systematic = systematicProblem(this.answers);
+    if (systematic) this.halt(systematic);
+    this.settle(result.ok || provesAccess(result.error) ? 'answered' : 'inconclusive');
   }
 
   /** Settles a request the API answered with a 429, keeping its `Retry-After` for the pause. */

@@ -9,27 +9,50 @@ import {
   ApiThrottledError,
   ConcurrentUpdateError,
   isAccessProblem,
-  provesAccess,
   StatusApiError,
   StatusApiErrorKind,
 } from '../../domain/errors.js';
 import type { TrackedJob } from '../../domain/job.js';
+import { systematicKindOf } from '../../domain/systematic-answers.js';
 import { deliverNotification } from './notification-delivery.js';
 import type { TickContext } from './tick-context.js';
+
+/** A check whose answer has been turned into a decision, ready to be written. */
+export interface DecidedCheck {
+  job: TrackedJob;
+  result: CheckResult;
+  decision: CheckDecision;
+}
 
 /**
  * Checks one watched job: asks the API for its status (through the gate, while time is left),
  * turns the answer into one conditional write, and publishes the notification a terminal
  * transition makes owed. A job the tick cannot check is counted as deferred and stays due.
+ *
+ * A verdict that would end the job on a 404 or a 400/422 is held back until the end of the tick
+ * (see `held-verdicts.ts`): only then is it known whether that answer was systematic.
  */
 export async function checkJob(context: TickContext, job: TrackedJob): Promise<void> {
   const result = await requestStatus(context, job);
   if (!result) return;
-  const { deps, now, tally } = context;
+  const { deps, now } = context;
   const decision = result.ok
     ? decideAfterAnswer(job, result.snapshot, now, deps.policy)
     : decideAfterError(job, result.error, now, deps.policy, deps.random);
+  const check = { job, result, decision };
+  if (decision.update.notificationOwed && systematicKindOf(result)) {
+    context.heldVerdicts.push(check);
+    return;
+  }
+  await recordCheck(context, check);
+}
 
+/** Writes a decided check (one conditional write), counts it, and publishes what it makes owed. */
+export async function recordCheck(
+  context: TickContext,
+  { job, result, decision }: DecidedCheck,
+): Promise<void> {
+  const { deps, tally } = context;
   let updated: TrackedJob;
   try {
     updated = await deps.jobs.applyUpdate(job, decision.update);
@@ -68,8 +91,9 @@ async function requestStatus(context: TickContext, job: TrackedJob): Promise<Che
   tally.summary.checked += 1;
   try {
     const snapshot = await deps.statusApi.getJobStatus(job.jobId, { signal: context.apiSignal });
-    gate.settle('answered');
-    return { ok: true, snapshot };
+    const result: CheckResult = { ok: true, snapshot };
+    gate.settleAnswer(result);
+    return result;
   } catch (error) {
     return settleFailedRequest(context, job, error);
   }
@@ -91,6 +115,17 @@ function settleFailedRequest(context: TickContext, job: TrackedJob, error: unkno
     return null;
   }
   tally.countError(kind);
+  if (kind === StatusApiErrorKind.ApiKeyTransient) {
+    // No request was sent and nothing is known about the account: skip the tick, record nothing.
+    gate.settle(kind);
+    tally.summary.checked -= 1;
+    tally.defer(gate.halted);
+    deps.log.warn('The API key could not be read for now; skipping the tick', {
+      job_id: job.jobId,
+      error: error.cause,
+    });
+    return null;
+  }
   if (isAccessProblem(kind)) {
     gate.settle(kind);
     deps.log.error('CompanyEnrich refused the account; stopping the tick', {
@@ -107,8 +142,9 @@ function settleFailedRequest(context: TickContext, job: TrackedJob, error: unkno
     });
     return null;
   }
-  gate.settle(provesAccess(error) ? 'answered' : 'inconclusive');
-  return { ok: false, error };
+  const result: CheckResult = { ok: false, error };
+  gate.settleAnswer(result);
+  return result;
 }
 
 /** A recorded check, as reported in the summary and the log. */

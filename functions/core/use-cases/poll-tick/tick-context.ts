@@ -1,6 +1,7 @@
 import type { DecisionPolicy } from '../../domain/check-decision.js';
 import type { Clock, JobStore, Log, Notifier, StatusApi, WatcherStateStore } from '../../ports.js';
 import type { ApiGate } from './api-gate.js';
+import type { DecidedCheck } from './check-job.js';
 import type { TickDeadline } from './tick-deadline.js';
 import type { TickTally } from './tick-summary.js';
 
@@ -46,4 +47,6 @@ export interface TickContext {
   deadline: TickDeadline;
   /** Aborted when the gate halts or the deadline's hard stop comes. */
   apiSignal: AbortSignal;
+  /** Verdicts ending a job on a 404 or a 400/422, written (or not) once the tick knows if they were systematic. */
+  heldVerdicts: DecidedCheck[];
 }
