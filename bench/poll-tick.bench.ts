@@ -62,6 +62,7 @@ async function prepare(): Promise<Fixture> {
         timeoutMs: 5_000,
       }),
       notifier: silent,
+      alertNotifier: silent,
       log,
       clock: { now: () => new Date() },
       random: seededRandom(1),

@@ -228,27 +228,39 @@ export async function openStatusApi(
   };
 }
 
-/** Notifications go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN are set. */
+/**
+ * Notifications go to the terminal, and also to SNS when EVENTS/EMAIL/SMS_TOPIC_ARN are set;
+ * operator alerts likewise (labelled as such), to OPERATOR_TOPIC_ARN and EVENTS_TOPIC_ARN.
+ */
 export async function createNotifier(
   context: CliContext,
   resources: Resources,
-): Promise<{ notifier: Notifier; description: string }> {
+): Promise<{ notifier: Notifier; alertNotifier: Notifier; description: string }> {
   const terminal = new ConsoleNotifier(context.print);
+  const operatorTerminal = new ConsoleNotifier(context.print, 'operator');
   const { config } = context;
   const topics = Object.entries(config.topics);
-  if (topics.length === 0) {
+  const alertTopics = config.operatorTopicArn !== null || config.topics.events !== undefined;
+  if (topics.length === 0 && !alertTopics) {
     return {
       notifier: terminal,
-      description: 'shown here (no EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN or SMS_TOPIC_ARN set)',
+      alertNotifier: operatorTerminal,
+      description:
+        'shown here (no EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN or OPERATOR_TOPIC_ARN set)',
     };
   }
-  const [{ SNSClient }, { createSnsNotifier }] = await Promise.all([
+  const [{ SNSClient }, { createSnsAlertNotifier, createSnsNotifier }] = await Promise.all([
     import('@aws-sdk/client-sns'),
     import('../functions/core/wiring.js'),
   ]);
-  const sns = createSnsNotifier(closing(new SNSClient({}), 'the SNS client', resources), config);
+  const client = closing(new SNSClient({}), 'the SNS client', resources);
+  const named = [...topics, ...(config.operatorTopicArn ? [['operator', config.operatorTopicArn]] : [])];
   return {
-    notifier: new DeliverAndShowNotifier(sns, terminal),
-    description: `SNS (${topics.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`,
+    notifier:
+      topics.length > 0 ? new DeliverAndShowNotifier(createSnsNotifier(client, config), terminal) : terminal,
+    alertNotifier: alertTopics
+      ? new DeliverAndShowNotifier(createSnsAlertNotifier(client, config), operatorTerminal)
+      : operatorTerminal,
+    description: `SNS (${named.map(([channel, arn]) => `${channel}: ${arn}`).join(', ')}), and shown here`,
   };
 }

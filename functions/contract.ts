@@ -20,7 +20,12 @@ export {
 export { HALT_REASONS, type HaltReason } from './core/domain/halt-reason.js';
 export { JOB_ID_PATTERN } from './core/domain/job-id.js';
 export { isTerminal, JobStatus } from './core/domain/job-status.js';
-export { NotificationChannel } from './core/domain/notification-channel.js';
+export {
+  ALERT_CHANNELS,
+  JOB_CHANNELS,
+  NotificationChannel,
+  type JobChannel,
+} from './core/domain/notification-channel.js';
 export { EventType } from './core/domain/notification.js';
 
 /** The jobs table's keys and index: the CDK stack, the local run and the tests build it from these. */
@@ -73,6 +78,8 @@ export const ENVIRONMENT = {
   eventsTopicArn: 'EVENTS_TOPIC_ARN',
   emailTopicArn: 'EMAIL_TOPIC_ARN',
   smsTopicArn: 'SMS_TOPIC_ARN',
+  /** The operator topic (CloudWatch alarms publish there too): account-level alerts of the watcher. */
+  operatorTopicArn: 'OPERATOR_TOPIC_ARN',
   apiKeySecretArn: 'COMPANYENRICH_API_KEY_SECRET_ARN',
   apiKey: 'COMPANYENRICH_API_KEY',
   apiUrl: 'COMPANYENRICH_API_URL',
@@ -110,6 +117,11 @@ export const TickMetric = {
   TicksHalted: 'TicksHalted',
   /** Dimension `Status`: checked jobs by their status after the check (see `TickSummary.byStatus`). */
   JobsByStatus: 'JobsByStatus',
+  /**
+   * Seconds: the age, at the tick, of the oldest notification or operator alert the tick found
+   * still owed (0 when none); the owed-notification alarm reads its maximum.
+   */
+  OldestOwedNotificationSeconds: 'OldestOwedNotificationSeconds',
 } as const;
 
 export type TickMetricName = (typeof TickMetric)[keyof typeof TickMetric];
@@ -133,6 +145,19 @@ export const ACCESS_ERROR_KINDS = [
   StatusApiErrorKind.PaymentRequired,
   StatusApiErrorKind.Forbidden,
   StatusApiErrorKind.ApiKeyUnavailable,
+] as const satisfies readonly StatusApiErrorKind[];
+
+/**
+ * The kinds that mean "CompanyEnrich answered badly or not at all" (not the account, not the
+ * job): the degraded-API alarm sums these against the checks made.
+ */
+export const DEGRADED_API_ERROR_KINDS = [
+  StatusApiErrorKind.ServerError,
+  StatusApiErrorKind.UnexpectedHttpStatus,
+  StatusApiErrorKind.Timeout,
+  StatusApiErrorKind.Network,
+  StatusApiErrorKind.Malformed,
+  StatusApiErrorKind.Mismatched,
 ] as const satisfies readonly StatusApiErrorKind[];
 
 /** Every kind of account-level incident the watcher state can hold. */

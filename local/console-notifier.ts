@@ -11,6 +11,19 @@ const CHANNEL_NAMES: Record<NotificationChannel, string> = {
   email: 'email',
   sms: 'SMS',
   events: 'JSON event',
+  operator: 'operator email',
+};
+
+/** Who a console notifier stands in for: the job subscribers, or the operator. */
+export type ConsoleAudience = 'jobs' | 'operator';
+
+/** What each audience's messages are headed with, so an operator alert never reads like a job's. */
+const HEADINGS: Record<ConsoleAudience, string> = { jobs: 'NOTIFICATION', operator: 'OPERATOR ALERT' };
+
+/** The channels shown for each audience, people's first (the JSON event is for automation). */
+const AUDIENCE_CHANNELS: Record<ConsoleAudience, readonly NotificationChannel[]> = {
+  jobs: [NotificationChannel.Email, NotificationChannel.Sms, NotificationChannel.Events],
+  operator: [NotificationChannel.Operator, NotificationChannel.Events],
 };
 
 function indent(text: string): string {
@@ -22,13 +35,19 @@ function indent(text: string): string {
 
 /**
  * One channel's form of a notification, headed by what it is, e.g.
- * "── NOTIFICATION job.completed · email ──" followed by subject and body.
+ * "── NOTIFICATION job.completed · email ──" or
+ * "── OPERATOR ALERT watcher.unauthorized · operator email ──", followed by subject and body.
  */
-export function formatNotification(notification: RenderedNotification, channel: NotificationChannel): string {
-  const heading = `── NOTIFICATION ${notification.eventType} · ${CHANNEL_NAMES[channel]} `;
+export function formatNotification(
+  notification: RenderedNotification,
+  channel: NotificationChannel,
+  audience: ConsoleAudience = 'jobs',
+): string {
+  const heading = `── ${HEADINGS[audience]} ${notification.eventType} · ${CHANNEL_NAMES[channel]} `;
   const lines = [heading.padEnd(72, '─')];
   switch (channel) {
     case 'email':
+    case 'operator':
       lines.push(indent(`Subject: ${notification.subject}\n\n${notification.text}`));
       break;
     case 'sms':
@@ -41,19 +60,23 @@ export function formatNotification(notification: RenderedNotification, channel: 
   return lines.join('\n');
 }
 
-/** Prints every channel's form of each notification to the terminal (the local run's "subscribers"). */
+/**
+ * Prints every channel's form of each notification to the terminal (the local run's
+ * "subscribers"): the job subscribers' channels, or (`operator`) the operator alert channels,
+ * labelled as operator alerts.
+ */
 export class ConsoleNotifier implements Notifier {
-  // People read the email first; the JSON event is for automation.
-  readonly channels: readonly NotificationChannel[] = [
-    NotificationChannel.Email,
-    NotificationChannel.Sms,
-    NotificationChannel.Events,
-  ];
+  readonly channels: readonly NotificationChannel[];
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly audience: ConsoleAudience = 'jobs',
+  ) {
+    this.channels = AUDIENCE_CHANNELS[audience];
+  }
 
   publish(notification: RenderedNotification, channel: NotificationChannel): Promise<{ messageId: string }> {
-    this.write(formatNotification(notification, channel));
+    this.write(formatNotification(notification, channel, this.audience));
     return Promise.resolve({ messageId: `console-${randomUUID()}` });
   }
 }

@@ -39,7 +39,7 @@ export async function pollCommand(
   return withResources(context.log, async (resources) => {
     const opened = await openJobStore(context, 'command', resources);
     const api = await openStatusApi(context, 'command', resources);
-    const { notifier } = await createNotifier(context, resources);
+    const { notifier, alertNotifier } = await createNotifier(context, resources);
     context.log.info('Polling once', { store: opened.description, status_api: api.description });
     const store = new TransitionReportingStore(opened.store, (job, entry) => {
       context.print(formatTransition(job, entry));
@@ -52,6 +52,7 @@ export async function pollCommand(
             watcherState: opened.watcherState,
             statusApi: api.statusApi,
             notifier,
+            alertNotifier,
             log: context.log,
             clock: { now: () => new Date() },
             random: Math.random,

@@ -103,7 +103,11 @@ async function openLocalRun(
     durationScale,
     onWebhook: reportWebhookFailure(context),
   });
-  const { notifier, description: notifierDescription } = await createNotifier(context, resources);
+  const {
+    notifier,
+    alertNotifier,
+    description: notifierDescription,
+  } = await createNotifier(context, resources);
   const store = new TransitionReportingStore(opened.store, (job, entry) => {
     print(`[${clockTime()}]   ${formatTransition(job, entry)}`);
   });
@@ -112,6 +116,7 @@ async function openLocalRun(
     watcherState: opened.watcherState,
     statusApi: api.statusApi,
     notifier,
+    alertNotifier,
     log,
     clock: { now: () => new Date() },
     random: Math.random,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EnvironmentVariable } from '../contract.js';
 import { ConfigError } from './domain/errors.js';
-import type { NotificationChannel } from './domain/notification-channel.js';
+import type { JobChannel } from './domain/notification-channel.js';
 import type { TickPolicy } from './use-cases/poll-tick.js';
 
 /** Where the CompanyEnrich API key comes from. The value itself is never part of the config. */
@@ -16,7 +16,12 @@ export interface WatcherConfig {
    * The SNS topic of each notification channel (JSON events, email, SMS). A channel without a
    * topic is not published to; none at all means "no SNS" (local run and CLI only).
    */
-  topics: Partial<Record<NotificationChannel, string>>;
+  topics: Partial<Record<JobChannel, string>>;
+  /**
+   * The operator's SNS topic: account-level alerts (incident opened, recovered) go there and to
+   * the events topic, never to email or SMS. Null: not configured (local run and CLI only).
+   */
+  operatorTopicArn: string | null;
   apiBaseUrl: string;
   /** null: no key configured (the local run then uses its simulator). */
   apiKeySource: ApiKeySource | null;
@@ -86,6 +91,7 @@ const environmentSchema = z.object({
   EVENTS_TOPIC_ARN: optionalText('EVENTS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   EMAIL_TOPIC_ARN: optionalText('EMAIL_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   SMS_TOPIC_ARN: optionalText('SMS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
+  OPERATOR_TOPIC_ARN: optionalText('OPERATOR_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   COMPANYENRICH_API_URL: z
     .string()
     .optional()
@@ -136,6 +142,8 @@ const environmentSchema = z.object({
 export interface ConfigRequirements {
   table?: boolean;
   topic?: boolean;
+  /** The operator topic, where account-level alerts go. */
+  operatorTopic?: boolean;
   apiKey?: boolean;
 }
 
@@ -155,10 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
   const problems: string[] = [];
   if (requirements.table && !vars.JOBS_TABLE_NAME) problems.push('JOBS_TABLE_NAME is required');
   if (requirements.topic && !vars.EVENTS_TOPIC_ARN) problems.push('EVENTS_TOPIC_ARN is required');
-  if (env.NOTIFICATIONS_TOPIC_ARN !== undefined || env.OPERATOR_TOPIC_ARN !== undefined) {
-    // One topic per channel replaced these; ignoring them silently would drop every notification.
+  if (requirements.operatorTopic && !vars.OPERATOR_TOPIC_ARN) problems.push('OPERATOR_TOPIC_ARN is required');
+  if (env.NOTIFICATIONS_TOPIC_ARN !== undefined) {
+    // One topic per channel replaced it; ignoring it silently would drop every notification.
     problems.push(
-      'NOTIFICATIONS_TOPIC_ARN and OPERATOR_TOPIC_ARN are not used: set EVENTS_TOPIC_ARN (and EMAIL_TOPIC_ARN, SMS_TOPIC_ARN) instead',
+      'NOTIFICATIONS_TOPIC_ARN is not used: set EVENTS_TOPIC_ARN (and EMAIL_TOPIC_ARN, SMS_TOPIC_ARN, OPERATOR_TOPIC_ARN) instead',
     );
   }
   if (vars.COMPANYENRICH_API_KEY_SECRET_ARN && vars.COMPANYENRICH_API_KEY) {
@@ -182,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
       ...(vars.EMAIL_TOPIC_ARN ? { email: vars.EMAIL_TOPIC_ARN } : {}),
       ...(vars.SMS_TOPIC_ARN ? { sms: vars.SMS_TOPIC_ARN } : {}),
     },
+    operatorTopicArn: vars.OPERATOR_TOPIC_ARN,
     apiBaseUrl: vars.COMPANYENRICH_API_URL,
     apiKeySource,
     apiKeyCacheSeconds: vars.API_KEY_CACHE_SECONDS,
@@ -203,10 +213,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, requirements: ConfigRequireme
   };
 }
 
-/** The configuration of the deployed poll function: table, events topic and key source are guaranteed. */
+/**
+ * The configuration of the deployed poll function: table, events and operator topics and key
+ * source are guaranteed.
+ */
 export interface PollFunctionConfig extends WatcherConfig {
   jobsTableName: string;
-  topics: Partial<Record<NotificationChannel, string>> & { events: string };
+  topics: Partial<Record<JobChannel, string>> & { events: string };
+  operatorTopicArn: string;
   apiKeySource: ApiKeySource;
 }
 
@@ -216,13 +230,15 @@ export interface PollFunctionConfig extends WatcherConfig {
  * @throws ConfigError naming every bad or missing variable.
  */
 export function loadPollFunctionConfig(env: NodeJS.ProcessEnv): PollFunctionConfig {
-  const config = loadConfig(env, { table: true, topic: true, apiKey: true });
-  const { jobsTableName, topics, apiKeySource } = config;
+  const config = loadConfig(env, { table: true, topic: true, operatorTopic: true, apiKey: true });
+  const { jobsTableName, topics, operatorTopicArn, apiKeySource } = config;
   const events = topics.events;
-  if (!jobsTableName || !events || !apiKeySource) {
-    throw new ConfigError('Invalid configuration: table, events topic and API key source are required');
+  if (!jobsTableName || !events || !operatorTopicArn || !apiKeySource) {
+    throw new ConfigError(
+      'Invalid configuration: table, events and operator topics and API key source are required',
+    );
   }
-  return { ...config, jobsTableName, topics: { ...topics, events }, apiKeySource };
+  return { ...config, jobsTableName, topics: { ...topics, events }, operatorTopicArn, apiKeySource };
 }
 
 /** The configuration of the API function: table and key source guaranteed; the webhook is optional. */

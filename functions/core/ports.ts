@@ -193,7 +193,12 @@ export interface StatusApi {
   getJobStatus(jobId: string, options: { signal: AbortSignal }): Promise<JobSnapshot>;
 }
 
-/** Delivers rendered notifications (SNS in AWS, the terminal in the local run), one channel at a time. */
+/**
+ * Delivers rendered notifications (SNS in AWS, the terminal in the local run), one channel at a
+ * time. A tick has two: one for job notifications (the subscribers' channels) and one for
+ * account-level alerts (the operator's channel and the events topic), so that which audience
+ * hears about what is decided by the wiring, once, and not by each publish.
+ */
 export interface Notifier {
   /** The channels this notifier delivers to; a notification is done when all of them have it. */
   readonly channels: readonly NotificationChannel[];

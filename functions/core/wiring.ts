@@ -75,6 +75,21 @@ export function createSnsNotifier(client: SNSClient, config: WatcherConfig): Sns
   return new SnsNotifier(client, config.topics);
 }
 
+/**
+ * The SNS notifier of account-level alerts: the operator topic (read as email) and the events
+ * topic (for automation, `event_type` `watcher.*`); never the job subscribers' email or SMS.
+ */
+export function createSnsAlertNotifier(client: SNSClient, config: WatcherConfig): SnsNotifier {
+  const topics = {
+    ...(config.operatorTopicArn ? { operator: config.operatorTopicArn } : {}),
+    ...(config.topics.events ? { events: config.topics.events } : {}),
+  };
+  if (Object.keys(topics).length === 0) {
+    throw new ConfigError('Set OPERATOR_TOPIC_ARN (and EVENTS_TOPIC_ARN) to publish operator alerts to SNS');
+  }
+  return new SnsNotifier(client, topics);
+}
+
 /** The job creation adapter: the same key provider as the status adapter, the same timeout. */
 export function createJobCreationApi(
   config: WatcherConfig,

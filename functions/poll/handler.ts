@@ -1,6 +1,6 @@
 import { loadPollFunctionConfig } from '../core/config.js';
 import { createLambdaRuntime } from '../core/lambda-runtime.js';
-import { createSnsNotifier, createStatusApi } from '../core/wiring.js';
+import { createSnsAlertNotifier, createSnsNotifier, createStatusApi } from '../core/wiring.js';
 import { makeHandler } from './make-handler.js';
 
 // Everything below runs once per container (cold start): a bad variable fails the init with its name.
@@ -13,6 +13,7 @@ export const handler = makeHandler({
   watcherState: stores.watcherState,
   statusApi: createStatusApi(config, apiKeys),
   notifier: createSnsNotifier(clients.sns, config),
+  alertNotifier: createSnsAlertNotifier(clients.sns, config),
   log: logger,
   logger,
   metrics,

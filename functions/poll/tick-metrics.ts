@@ -24,6 +24,8 @@ export function recordTickMetrics(metrics: Metrics, summary: TickSummary): void 
   add(TickMetric.UnknownStatuses, summary.anomalies);
   add(TickMetric.PublishFailures, summary.errors.publish_failed ?? 0);
   add(TickMetric.InternalErrors, summary.errors.internal ?? 0);
+  // Every tick, 0 included: the owed-notification alarm clears as soon as nothing is late.
+  metrics.addMetric(TickMetric.OldestOwedNotificationSeconds, MetricUnit.Seconds, summary.oldestOwedSeconds);
   for (const [kind, count] of Object.entries(summary.errors)) {
     if (!API_ERROR_KINDS.has(kind)) continue;
     const single = metrics.singleMetric();

@@ -1,6 +1,7 @@
 import { loadWebhookFunctionConfig } from '../core/config.js';
 import { createLambdaRuntime } from '../core/lambda-runtime.js';
 import {
+  createSnsAlertNotifier,
   createSnsNotifier,
   createStatusApi,
   createWebhookApplication,
@@ -19,6 +20,7 @@ export const handler = makeWebhookHandler({
     watcherState: stores.watcherState,
     statusApi: createStatusApi(config, apiKeys),
     notifier: createSnsNotifier(clients.sns, config),
+    alertNotifier: createSnsAlertNotifier(clients.sns, config),
     tokens: createWebhookTokens(config, { secretsManager: clients.secretsManager }),
     submissions: stores.submissions,
     catalog: stores.catalog,

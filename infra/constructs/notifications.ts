@@ -5,7 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ENVIRONMENT, type NotificationChannel } from '../../functions/contract.js';
+import { ENVIRONMENT, type JobChannel, type NotificationChannel } from '../../functions/contract.js';
 import {
   parseOperatorEmails,
   parseSubscriptions,
@@ -18,9 +18,10 @@ export const TOPIC_VARIABLE: Record<NotificationChannel, string> = {
   events: ENVIRONMENT.eventsTopicArn,
   email: ENVIRONMENT.emailTopicArn,
   sms: ENVIRONMENT.smsTopicArn,
+  operator: ENVIRONMENT.operatorTopicArn,
 };
 
-const TOPIC_DISPLAY_NAME: Record<NotificationChannel, string> = {
+const TOPIC_DISPLAY_NAME: Record<JobChannel, string> = {
   events: 'enrich-job-watch events (JSON)',
   email: 'enrich-job-watch',
   sms: 'EnrichWatch',
@@ -57,8 +58,11 @@ export interface NotificationsProps {
  */
 export class Notifications extends Construct {
   readonly key: Key;
-  readonly topics: Record<NotificationChannel, Topic>;
-  /** Alarm and OK actions of the stack's alarms; not given to the function. */
+  readonly topics: Record<JobChannel, Topic>;
+  /**
+   * Alarm and OK actions of the stack's alarms, and the functions' account-level alerts
+   * (incident opened or recovered): what the operator acts on.
+   */
   readonly operatorTopic: Topic;
 
   constructor(scope: Construct, id: string, props: NotificationsProps = {}) {
@@ -101,7 +105,10 @@ export class Notifications extends Construct {
     return new Topic(this, constructId, { displayName, masterKey: this.key, enforceSSL: true });
   }
 
-  /** The topic only this account's CloudWatch alarms may publish to. */
+  /**
+   * The topic this account's CloudWatch alarms publish to (its resource policy), and the
+   * functions granted `grantPublish` (their role policies).
+   */
   private createOperatorTopic(): Topic {
     const topic = this.createTopic('OperatorTopic', 'enrich-job-watch alarms');
     topic.addToResourcePolicy(
@@ -153,11 +160,13 @@ export class Notifications extends Construct {
   }
 
   /**
-   * Sets EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN and SMS_TOPIC_ARN on `fn` and lets it publish to
-   * exactly those three topics (not the operator topic), with the key permissions that needs.
+   * Sets EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN and OPERATOR_TOPIC_ARN on `fn` and lets
+   * it publish to exactly those four topics, with the key permissions that needs: job
+   * notifications go to the first three, account-level alerts to the operator and events topics.
+   * Each variable is set where its grant is, so a function never has one without the other.
    */
   grantPublish(fn: LambdaFunction): void {
-    const channelTopics = Object.entries(this.topics) as [NotificationChannel, Topic][];
+    const channelTopics = Object.entries(this.topics) as [JobChannel, Topic][];
     for (const [channel, topic] of channelTopics) fn.addEnvironment(TOPIC_VARIABLE[channel], topic.topicArn);
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -165,6 +174,10 @@ export class Notifications extends Construct {
         resources: channelTopics.map(([, topic]) => topic.topicArn),
       }),
     );
+    fn.addEnvironment(TOPIC_VARIABLE.operator, this.operatorTopic.topicArn);
+    // The L2 grant without its key actions: `grants.publish` would add kms:GenerateDataKey*, a
+    // wildcard; the key statement below (the same key for all four topics) is exact.
+    this.operatorTopic.grants.actions(fn, ['sns:Publish']);
     fn.addToRolePolicy(new PolicyStatement({ actions: PUBLISH_KEY_ACTIONS, resources: [this.key.keyArn] }));
   }
 }

@@ -24,13 +24,17 @@ import { tickMetric, type MetricsIdentity } from '../telemetry.js';
 import {
   ALARM_PERIOD,
   apiAccessAlarm,
+  apiDegradedAlarm,
   apiServerErrorsAlarm,
   deadLettersAlarm,
   heartbeatAlarm,
   heartbeatWindowMinutes,
+  notificationOwedAlarm,
   pollDurationAlarm,
   pollErrorsAlarm,
   pollThrottlesAlarm,
+  publishFailuresAlarm,
+  throttledHaltsAlarm,
   webhookErrorsAlarm,
   type AlarmDefinition,
 } from './operator-alarms.js';
@@ -71,6 +75,10 @@ export class Operations extends Construct {
     readonly duration: Alarm;
     readonly deadLetters: Alarm;
     readonly apiAccess: Alarm;
+    readonly apiDegraded: Alarm;
+    readonly throttledHalts: Alarm;
+    readonly publishFailures: Alarm;
+    readonly notificationOwed: Alarm;
     readonly heartbeat: Alarm;
     readonly apiServerErrors: Alarm;
     readonly webhookErrors: Alarm;
@@ -92,6 +100,10 @@ export class Operations extends Construct {
       duration: alarm(pollDurationAlarm(fn, props.pollTimeout)),
       deadLetters: alarm(deadLettersAlarm(props.deadLetterQueue)),
       apiAccess: alarm(apiAccessAlarm(identity)),
+      apiDegraded: alarm(apiDegradedAlarm(identity)),
+      throttledHalts: alarm(throttledHaltsAlarm(identity)),
+      publishFailures: alarm(publishFailuresAlarm(identity)),
+      notificationOwed: alarm(notificationOwedAlarm(identity)),
       heartbeat: alarm(heartbeatAlarm(identity, this.heartbeatMinutes)),
       apiServerErrors: alarm(apiServerErrorsAlarm(props.httpApi)),
       webhookErrors: alarm(webhookErrorsAlarm(props.webhookFunction)),
@@ -175,6 +187,13 @@ function customMetricGraphs(identity: MetricsIdentity) {
         metric(TickMetric.OperatorAlertsPublished, 'operator alerts'),
         metric(TickMetric.PublishFailures, 'publish failures'),
       ],
+      right: [
+        tickMetric(identity, TickMetric.OldestOwedNotificationSeconds, {
+          label: 'oldest owed (s, max)',
+          statistic: 'Maximum',
+        }),
+      ],
+      rightYAxis: { label: 'seconds owed', min: 0 },
       ...WIDE,
     }),
     apiErrors: new GraphWidget({

@@ -8,7 +8,7 @@ import {
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { ACCESS_ERROR_KINDS, TickMetric } from '../../functions/contract.js';
+import { ACCESS_ERROR_KINDS, DEGRADED_API_ERROR_KINDS, TickMetric } from '../../functions/contract.js';
 import { tickMetric, type MetricsIdentity } from '../telemetry.js';
 
 // The alarms of the Operations construct, one definition per alarm: what it watches, when it
@@ -164,6 +164,94 @@ export function apiAccessAlarm(identity: MetricsIdentity): AlarmDefinition {
       period: ALARM_PERIOD,
     }),
     ...ANY_IN_ONE_PERIOD,
+  };
+}
+
+/** Fires when every one of the last 3 five-minute periods breaches: 15 minutes, sustained. */
+const THREE_PERIODS_IN_A_ROW = {
+  evaluationPeriods: 3,
+  datapointsToAlarm: 3,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+} as const;
+
+/** The share of the checks (percent) failing on the API's side that the degraded-API alarm fires at. */
+export const DEGRADED_API_PERCENT = 25;
+/** How long a notification may stay owed before the owed-notification alarm fires. */
+export const OWED_NOTIFICATION_LIMIT = Duration.minutes(15);
+
+/** Notifications or operator alerts SNS did not accept (they stay owed and are retried). */
+export function publishFailuresAlarm(identity: MetricsIdentity): AlarmDefinition {
+  return {
+    id: 'PublishFailures',
+    description:
+      'Publishing to SNS failed (PublishFailures >= 1 in 2 of the last 3 five-minute periods; one failure retried successfully by the next tick does not fire it): a topic deleted or its policy changed, the topics\' KMS key disabled or its policy changed, the function role edited, or SNS failing. Nothing is lost: the notification stays owed and later ticks send the channels that missed it. Read the poll function log group ("publish failed": event_id, failed_channels, error) and fix the topic, key or role; the NotificationOwed alarm says when deliveries are 15 minutes late.',
+    metric: tickMetric(identity, TickMetric.PublishFailures, { period: ALARM_PERIOD }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...TWO_OF_THREE_PERIODS,
+  };
+}
+
+/**
+ * CompanyEnrich answering badly (5xx, timeouts, resets, malformed or mismatched bodies) for a
+ * share of the checks, sustained. A ratio, not a count: one job whose status keeps failing backs
+ * off on its own and is no outage, while a degraded API fails part of every tick's checks.
+ */
+export function apiDegradedAlarm(identity: MetricsIdentity): AlarmDefinition {
+  const errors = Object.fromEntries(
+    DEGRADED_API_ERROR_KINDS.map((kind, index) => [
+      `m${index}`,
+      tickMetric(identity, TickMetric.ApiErrors, { kind, period: ALARM_PERIOD }),
+    ]),
+  );
+  const errorSum = Object.keys(errors)
+    .map((metricId) => `FILL(${metricId}, 0)`)
+    .join(' + ');
+  return {
+    id: 'ApiDegraded',
+    description: `CompanyEnrich is failing the watcher's checks: ApiErrors of kind ${DEGRADED_API_ERROR_KINDS.join(' / ')} were >= ${DEGRADED_API_PERCENT}% of JobsChecked in each of the last 3 five-minute periods (a ratio, so one job that keeps failing, which backs off on its own, does not fire it; 15 minutes, so a short blip does not either). Jobs are not lost: every failed check is retried with backoff, so notifications come late, not wrong. Look at the dashboard's API errors by code and CompanyEnrich's status page; for timeouts check API_TIMEOUT_MS and the network path; for malformed or mismatched answers check COMPANYENRICH_API_URL and whether the API changed.`,
+    metric: new MathExpression({
+      expression: `IF(checked > 0, 100 * (${errorSum}) / checked, 0)`,
+      usingMetrics: {
+        checked: tickMetric(identity, TickMetric.JobsChecked, { period: ALARM_PERIOD }),
+        ...errors,
+      },
+      label: 'API errors, % of checks',
+      period: ALARM_PERIOD,
+    }),
+    threshold: DEGRADED_API_PERCENT,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...THREE_PERIODS_IN_A_ROW,
+  };
+}
+
+/** Ticks halted by CompanyEnrich's 429s (or the pause after one) for 15 minutes in a row. */
+export function throttledHaltsAlarm(identity: MetricsIdentity): AlarmDefinition {
+  return {
+    id: 'ThrottledHalts',
+    description:
+      'CompanyEnrich has been rate-limiting the watcher for 15 minutes (TicksHalted with Reason throttled >= 1 in each of the last 3 five-minute periods): checks, and so notifications, are delayed while the watcher honours Retry-After. Check what else uses the same API key (the limit is per account), lower CHECK_CONCURRENCY or lengthen the poll interval, or ask CompanyEnrich for a higher limit. It clears by itself once the API stops answering 429.',
+    metric: tickMetric(identity, TickMetric.TicksHalted, { kind: 'throttled', period: ALARM_PERIOD }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ...THREE_PERIODS_IN_A_ROW,
+  };
+}
+
+/** A notification or operator alert still owed {@link OWED_NOTIFICATION_LIMIT} after it was detected. */
+export function notificationOwedAlarm(identity: MetricsIdentity): AlarmDefinition {
+  const limitSeconds = OWED_NOTIFICATION_LIMIT.toSeconds();
+  return {
+    id: 'NotificationOwed',
+    description: `A job notification or operator alert has been owed for more than ${OWED_NOTIFICATION_LIMIT.toMinutes()} minutes (OldestOwedNotificationSeconds maximum > ${limitSeconds} in the last five minutes): SNS keeps refusing it, or ticks keep failing before they reach it. Check the PublishFailures, PollErrors and Heartbeat alarms and the poll function log group ("publish failed", "Retrying owed notification"). Once the cause is fixed the next tick delivers it, to the channels that missed it only.`,
+    metric: tickMetric(identity, TickMetric.OldestOwedNotificationSeconds, {
+      period: ALARM_PERIOD,
+      statistic: 'Maximum',
+    }),
+    threshold: limitSeconds,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
   };
 }
 

@@ -62,6 +62,7 @@ describe('two poll ticks at once', () => {
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynalite.endpoint);
     vi.stubEnv('JOBS_TABLE_NAME', tableName);
     vi.stubEnv('EVENTS_TOPIC_ARN', topic);
+    vi.stubEnv('OPERATOR_TOPIC_ARN', await createTopic(clients.sns));
     vi.stubEnv('COMPANYENRICH_API_KEY_SECRET_ARN', ARN ?? '');
     vi.stubEnv('COMPANYENRICH_API_URL', url);
     const module = await import('../../functions/poll/handler.js');

@@ -119,6 +119,7 @@ async function deploy(clients: ReturnType<typeof motoClients>): Promise<Deployme
   const eventsTopic = await createTopic(clients.sns);
   const emailTopic = await createTopic(clients.sns);
   const smsTopic = await createTopic(clients.sns);
+  const operatorTopic = await createTopic(clients.sns);
   const queues = {
     events: await subscribeQueue(clients, eventsTopic),
     email: await subscribeQueue(clients, emailTopic),
@@ -133,6 +134,7 @@ async function deploy(clients: ReturnType<typeof motoClients>): Promise<Deployme
   vi.stubEnv('EVENTS_TOPIC_ARN', eventsTopic);
   vi.stubEnv('EMAIL_TOPIC_ARN', emailTopic);
   vi.stubEnv('SMS_TOPIC_ARN', smsTopic);
+  vi.stubEnv('OPERATOR_TOPIC_ARN', operatorTopic);
   vi.stubEnv('COMPANYENRICH_API_KEY_SECRET_ARN', ARN ?? '');
   vi.stubEnv('COMPANYENRICH_API_URL', url);
   vi.stubEnv('API_TIMEOUT_MS', '2000');

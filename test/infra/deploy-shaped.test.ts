@@ -122,7 +122,7 @@ describe('the deployable poll bundle, on the resources its template defines', ()
   let recorder: AwsCallRecorder | undefined;
   /** What the template's role for the function allows, its references resolved to the moto resources. */
   let roleGrants: PolicyStatement[];
-  const queues = { events: '', email: '', sms: '' };
+  const queues = { events: '', email: '', sms: '', operator: '' };
   let containers = 0;
 
   beforeAll(async () => {
@@ -148,6 +148,7 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     queues.events = await subscribeQueue(clients, topicOf('EventsTopicArn'));
     queues.email = await subscribeQueue(clients, topicOf('EmailTopicArn'));
     queues.sms = await subscribeQueue(clients, topicOf('SmsTopicArn'));
+    queues.operator = await subscribeQueue(clients, topicOf('OperatorTopicArn'));
 
     // The operator's side: the key goes where SetApiKeyCommand puts it; jobs are tracked (as the
     // CLI does) in the table JobsTableName names.
@@ -307,8 +308,9 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     recordedRequests();
     const output: string[] = [];
     // Every call path of a tick: the watcher state read, then (a wrong key stored) an access
-    // incident written and alerted on every channel; the right key re-read, the incident closed;
-    // the due index queried, a job checked to the end and its notification published.
+    // incident written and alerted to the operator and events topics; the right key re-read, the
+    // incident closed; the due index queried, a job checked to the end and its notification
+    // published to the three channel topics.
     await storeKey('ce_live_not_the_stored_key_9d1c');
     const jobId = simulator.createJob({
       pendingMs: MINUTE,
@@ -330,8 +332,10 @@ describe('the deployable poll bundle, on the resources its template defines', ()
       halted.push(pick(await invoke(handler, output), ['halted']).halted);
     }
     const apiRequests = recordedRequests();
-    const [events, emails, texts] = await Promise.all(
-      [queues.events, queues.email, queues.sms].map((queue) => drainQueue(clients.sqs, queue)),
+    const [events, emails, texts, operator] = await Promise.all(
+      [queues.events, queues.email, queues.sms, queues.operator].map((queue) =>
+        drainQueue(clients.sqs, queue),
+      ),
     );
 
     // The scenario went where it says (so the calls below are the ones those paths make).
@@ -341,7 +345,13 @@ describe('the deployable poll bundle, on the resources its template defines', ()
       (envelope) => (JSON.parse(envelope.Message) as { event_type?: unknown }).event_type,
     );
     expect(eventTypes.sort()).toEqual(['job.completed', 'watcher.recovered', 'watcher.unauthorized']);
-    expect([emails?.length, texts?.length]).toEqual([3, 3]);
+    // The account alerts reached the operator (and automation), not the job's email and SMS.
+    const typesOf = (envelopes: SnsEnvelope[] | undefined): unknown[] =>
+      (envelopes ?? []).map((envelope) => envelope.MessageAttributes?.event_type?.Value);
+    expect(typesOf(operator)).toEqual(['watcher.unauthorized', 'watcher.recovered']);
+    expect(operator?.[0]?.Subject).toMatch(/^enrich-job-watch Action needed: /);
+    expect(typesOf(emails)).toEqual(['job.completed']);
+    expect(typesOf(texts)).toEqual(['job.completed']);
 
     const requests = [
       ...apiRequests,
@@ -356,5 +366,10 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     expect(apiRequests.length).toBeGreaterThan(0);
     expect(deniedRequests(roleGrants, requests)).toEqual([]);
     expect(unexercisedGrants(roleGrants, requests)).toEqual([]);
+    // Publishing to the operator topic is one of the calls made, and allowed.
+    const operatorTopic = resolver.resolveString(outputNamed(template, 'OperatorTopicArn').output.Value);
+    expect(apiRequests).toContainEqual(
+      expect.objectContaining({ action: 'sns:Publish', resource: operatorTopic }),
+    );
   });
 });

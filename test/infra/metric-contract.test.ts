@@ -73,6 +73,7 @@ const SUMMARY: TickSummary = {
   anomalies: 0,
   conflicts: 0,
   deferred: 0,
+  oldestOwedSeconds: 960,
   errors: { ...Object.fromEntries(ERROR_KINDS.map((kind) => [kind, 1])), publish_failed: 1, internal: 0 },
   halted: 'unauthorized',
 };
@@ -224,6 +225,7 @@ describe('what Powertools emits for recordTickMetrics', () => {
       UnknownStatuses: [['service']],
       PublishFailures: [['service']],
       InternalErrors: [['service']],
+      OldestOwedNotificationSeconds: [['service']],
       ApiErrors: [['service', 'ErrorKind']],
       JobsByStatus: [['service', 'Status']],
       TicksHalted: [['service', 'Reason']],
@@ -242,16 +244,41 @@ describe('the alarms and the dashboard', () => {
     }
   });
 
-  it('alarm on TicksCompleted{service} and ApiErrors{service, ErrorKind} for the access kinds', () => {
+  it('alarm on exactly these series: heartbeat, access and degraded API errors, halts, publish failures, owed age', () => {
     const { alarms } = readSeries(template);
+    const plain = (name: string): Series => ({
+      namespace: IDENTITY.namespace,
+      name,
+      dimensions: { service: IDENTITY.service },
+    });
+    const perKind = (name: string, dimension: string, values: readonly string[]): Series[] =>
+      values.map((value) => ({
+        namespace: IDENTITY.namespace,
+        name,
+        dimensions: { service: IDENTITY.service, [dimension]: value },
+      }));
     expect(alarms.map(key).sort()).toEqual(
       [
-        { namespace: IDENTITY.namespace, name: 'TicksCompleted', dimensions: { service: IDENTITY.service } },
-        ...['unauthorized', 'payment_required', 'forbidden', 'api_key_unavailable'].map((kind) => ({
-          namespace: IDENTITY.namespace,
-          name: 'ApiErrors',
-          dimensions: { service: IDENTITY.service, ErrorKind: kind },
-        })),
+        plain('TicksCompleted'),
+        ...perKind('ApiErrors', 'ErrorKind', [
+          'unauthorized',
+          'payment_required',
+          'forbidden',
+          'api_key_unavailable',
+        ]),
+        // The degraded-API alarm: these kinds over the checks made.
+        ...perKind('ApiErrors', 'ErrorKind', [
+          'server_error',
+          'unexpected_http_status',
+          'timeout',
+          'network',
+          'malformed',
+          'mismatched',
+        ]),
+        plain('JobsChecked'),
+        ...perKind('TicksHalted', 'Reason', ['throttled']),
+        plain('PublishFailures'),
+        plain('OldestOwedNotificationSeconds'),
       ]
         .map(key)
         .sort(),

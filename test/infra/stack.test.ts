@@ -312,6 +312,7 @@ describe('poll function', () => {
       EVENTS_TOPIC_ARN: { Ref: id.topics.events },
       EMAIL_TOPIC_ARN: { Ref: id.topics.email },
       SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      OPERATOR_TOPIC_ARN: { Ref: id.topics.operator },
       COMPANYENRICH_API_KEY_SECRET_ARN: { Ref: only(template, 'AWS::SecretsManager::Secret', 'ApiKey').id },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
@@ -324,6 +325,25 @@ describe('poll function', () => {
       COMPANYENRICH_API_KEY_SECRET_ARN: 'companyenrich/api-key',
     });
     expect(environmentOf(importedByArn).COMPANYENRICH_API_KEY_SECRET_ARN).toBe(SECRET_ARN);
+  });
+
+  it('may publish to the three channel topics and the operator topic (its account alerts), and to no other', () => {
+    const id = ids(template);
+    const publish = statementsOf(template, id.fnRole).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('sns:')),
+    );
+    expect(publish).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [
+          { Ref: id.topics.email },
+          { Ref: id.topics.events },
+          { Ref: id.topics.operator },
+          { Ref: id.topics.sms },
+        ],
+      },
+    ]);
   });
 
   it('has its own role, without managed policies, that only Lambda assumes', () => {
@@ -556,12 +576,16 @@ describe('operations', () => {
     expect(alarms.map((resource) => resource.Properties.AlarmName).sort()).toEqual(
       [
         'ApiAccess',
+        'ApiDegraded',
         'ApiServerErrors',
         'Heartbeat',
+        'NotificationOwed',
         'PollDuration',
         'PollErrors',
         'PollThrottles',
+        'PublishFailures',
         'ScheduleDeadLetters',
+        'ThrottledHalts',
         'WebhookErrors',
       ].map((name) => `EnrichJobWatch-${name}`),
     );
@@ -569,6 +593,10 @@ describe('operations', () => {
       expect(Properties.AlarmActions).toEqual([{ Ref: id.topics.operator }]);
       expect(Properties.OKActions).toEqual([{ Ref: id.topics.operator }]);
       expect(String(Properties.AlarmDescription).length).toBeGreaterThan(80);
+      // Every description tells the operator what to do, not only what happened.
+      expect(String(Properties.AlarmDescription)).toMatch(
+        /\b(Check|Read|Fix|Look|Find|Lower|Ask|Raise|Store|Top up)\b/,
+      );
     }
   });
 
@@ -657,6 +685,90 @@ describe('operations', () => {
     );
   });
 
+  it('alarms on publish failures in 2 of the last 3 five-minute periods (one retried blip does not page)', () => {
+    expect(alarm(template, 'PublishFailures')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'PublishFailures',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when a quarter of the checks fail on the API side for 15 minutes in a row', () => {
+    const properties = alarm(template, 'ApiDegraded');
+    expect(properties).toMatchObject({
+      Threshold: 25,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    const metrics = properties.Metrics as Record<string, unknown>[];
+    expect(metrics[0]).toEqual({
+      Id: 'expr_1',
+      Expression:
+        'IF(checked > 0, 100 * (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0) + FILL(m4, 0) + FILL(m5, 0)) / checked, 0)',
+      Label: 'API errors, % of checks',
+      ReturnData: true,
+    });
+    const stat = (name: string, dimensions: { Name: string; Value: string }[]) => ({
+      Metric: { Namespace: 'EnrichJobWatch', MetricName: name, Dimensions: dimensions },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(metrics.slice(1)).toEqual([
+      { Id: 'checked', ReturnData: false, MetricStat: stat('JobsChecked', service('enrich-job-watch')) },
+      ...['server_error', 'unexpected_http_status', 'timeout', 'network', 'malformed', 'mismatched'].map(
+        (kind, index) => ({
+          Id: `m${index}`,
+          ReturnData: false,
+          MetricStat: stat('ApiErrors', [
+            { Name: 'ErrorKind', Value: kind },
+            { Name: 'service', Value: 'enrich-job-watch' },
+          ]),
+        }),
+      ),
+    ]);
+  });
+
+  it('alarms when ticks are halted by throttling in each of 3 five-minute periods in a row', () => {
+    expect(alarm(template, 'ThrottledHalts')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'TicksHalted',
+      Dimensions: [
+        { Name: 'Reason', Value: 'throttled' },
+        { Name: 'service', Value: 'enrich-job-watch' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when a notification has been owed for more than 15 minutes', () => {
+    expect(alarm(template, 'NotificationOwed')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'OldestOwedNotificationSeconds',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('alarms when no tick completed for the heartbeat window, counting missing data as no tick', () => {
     expect(alarm(template, 'Heartbeat')).toMatchObject({
       Namespace: 'EnrichJobWatch',
@@ -732,7 +844,10 @@ describe('operations', () => {
         custom('NotificationsPublished'),
         custom('OperatorAlertsPublished'),
         custom('PublishFailures'),
+        custom('OldestOwedNotificationSeconds'),
       ]);
+      // The owed age on the right axis, as its maximum (a sum of ages would mean nothing).
+      expect(graph('Notifications').at(-1)?.at(-1)).toMatchObject({ stat: 'Maximum', yAxis: 'right' });
     });
 
     it('shows API errors by code and jobs by status, summed over 5 minutes', () => {
@@ -772,7 +887,7 @@ describe('operations', () => {
 
     it('shows the state of every alarm', () => {
       const alarmWidget = widgets.find((widget) => widget.type === 'alarm');
-      expect(alarmWidget?.properties.alarms).toHaveLength(8);
+      expect(alarmWidget?.properties.alarms).toHaveLength(12);
     });
   });
 });
@@ -973,7 +1088,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('gives the webhook function the table, both secrets, the three channel topics and the poll interval', () => {
+  it('gives the webhook function the table, both secrets, the three channel topics, the operator topic (its alerts) and the poll interval', () => {
     const id = ids(template);
     expect(environmentOf(template, 'ApiWebhookFunction')).toEqual({
       JOBS_TABLE_NAME: { Ref: id.table },
@@ -983,6 +1098,7 @@ describe('HTTP API', () => {
       EVENTS_TOPIC_ARN: { Ref: id.topics.events },
       EMAIL_TOPIC_ARN: { Ref: id.topics.email },
       SMS_TOPIC_ARN: { Ref: id.topics.sms },
+      OPERATOR_TOPIC_ARN: { Ref: id.topics.operator },
       POLL_INTERVAL_SECONDS: '60',
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
@@ -1030,7 +1146,7 @@ describe('HTTP API', () => {
     ]);
   });
 
-  it('lets the webhook function read and update one job and the watcher state, read both secrets and publish to the three channel topics, nothing more', () => {
+  it('lets the webhook function read and update one job and the watcher state, read both secrets and publish to the three channel topics and the operator topic, nothing more', () => {
     const id = ids(template);
     expect(statementsOf(template, id.webhookFnRole)).toEqual([
       logsOf(id.webhookFnLogs),
@@ -1052,7 +1168,13 @@ describe('HTTP API', () => {
       {
         Effect: 'Allow',
         Action: ['sns:Publish'],
-        Resource: [{ Ref: id.topics.email }, { Ref: id.topics.events }, { Ref: id.topics.sms }],
+        // The operator topic for the alert its one check may raise (an incident opened or closed).
+        Resource: [
+          { Ref: id.topics.email },
+          { Ref: id.topics.events },
+          { Ref: id.topics.operator },
+          { Ref: id.topics.sms },
+        ],
       },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(id.key) },
     ]);

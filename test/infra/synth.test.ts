@@ -85,6 +85,7 @@ describe('poll function bundle', () => {
     // DynamoDB table names are 3-255 characters, and config.ts checks that.
     JOBS_TABLE_NAME: 'jobs',
     EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+    OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:o',
     COMPANYENRICH_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k',
     AWS_REGION: 'us-east-1',
   };

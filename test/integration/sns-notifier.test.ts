@@ -66,7 +66,7 @@ describe('SnsNotifier against moto', () => {
     failedEmailsOnly = await subscribeQueue(clients, topics.email, { filterPolicy: { status: ['failed'] } });
 
     const notifier = new SnsNotifier(clients.sns, topics);
-    expect([...notifier.channels].sort()).toEqual(['email', 'events', 'sms']);
+    expect([...notifier.channels].sort()).toEqual(['email', 'events', 'operator', 'sms']);
     const notifications = [
       renderJobNotification(terminal(watchedJob, 'completed').job, terminal(watchedJob, 'completed').owed),
       renderJobNotification(terminal(otherJob, 'failed').job, terminal(otherJob, 'failed').owed),
@@ -106,6 +106,17 @@ describe('SnsNotifier against moto', () => {
     expect(failed?.Message).toContain('CompanyEnrich bulk job failed.');
     expect(failed?.Message).toContain('Reason:          Provider outage');
     expect(() => JSON.parse(failed?.Message ?? '') as unknown).toThrow();
+  });
+
+  it("gives the operator topic's subscribers (email addresses) the alert's subject and readable body", async () => {
+    const delivered = await drainQueue(clients.sqs, everything.operator);
+    const alert = delivered.find(
+      (envelope) => envelope.MessageAttributes?.event_type?.Value === 'watcher.unauthorized',
+    );
+    expect(alert?.Subject).toBe('enrich-job-watch Action needed: CompanyEnrich rejected the API key (401)');
+    expect(alert?.Message).toMatch(/^CompanyEnrich rejected the API key \(401\)\. Polling is paused\./);
+    expect(alert?.Message).toContain('Incident opened at 2026-11-29T10:00:00.000Z.');
+    expect(() => JSON.parse(alert?.Message ?? '') as unknown).toThrow();
   });
 
   it('gives SMS subscribers one short text', async () => {

@@ -4,7 +4,12 @@ import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenr
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
 import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
 import { SnsNotifier } from '../../functions/core/adapters/sns-notifier.js';
-import { ALL_CHANNELS, type NotificationChannel } from '../../functions/core/domain/notification-channel.js';
+import {
+  ALERT_CHANNELS,
+  ALL_CHANNELS,
+  JOB_CHANNELS,
+  type NotificationChannel,
+} from '../../functions/core/domain/notification-channel.js';
 import type { Log } from '../../functions/core/ports.js';
 import {
   runPollTick,
@@ -104,13 +109,20 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
       timeoutMs: policy.requestTimeoutMs,
       retryDelayMs: 5,
     }),
-    notifier: new SnsNotifier(clients.sns, topics),
+    // As deployed: job notifications to the subscribers' topics, account alerts to the operator's.
+    notifier: new SnsNotifier(clients.sns, topicsOf(topics, JOB_CHANNELS)),
+    alertNotifier: new SnsNotifier(clients.sns, topicsOf(topics, ALERT_CHANNELS)),
     log,
     clock,
     random: seededRandom(options.seed ?? 11),
     policy,
   };
-  const delivered: Record<NotificationChannel, SnsEnvelope[]> = { events: [], email: [], sms: [] };
+  const delivered: Record<NotificationChannel, SnsEnvelope[]> = {
+    events: [],
+    email: [],
+    sms: [],
+    operator: [],
+  };
   const collect = async (channel: NotificationChannel): Promise<SnsEnvelope[]> => {
     delivered[channel].push(...(await drainQueue(clients.sqs, queues[channel])));
     return [...delivered[channel]];
@@ -167,6 +179,14 @@ export async function startWatcher(options: { policy?: Partial<TickPolicy>; seed
       await simulator.stop();
     },
   };
+}
+
+/** The topics of `channels` only. */
+function topicsOf(
+  topics: Record<NotificationChannel, string>,
+  channels: readonly NotificationChannel[],
+): Partial<Record<NotificationChannel, string>> {
+  return Object.fromEntries(channels.map((channel) => [channel, topics[channel]]));
 }
 
 export type Watcher = Awaited<ReturnType<typeof startWatcher>>;

@@ -5,6 +5,7 @@ import { ConfigError } from '../../functions/core/domain/errors.js';
 const LAMBDA_ENV = {
   JOBS_TABLE_NAME: 'enrich-jobs',
   EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-events',
+  OPERATOR_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-operator',
   COMPANYENRICH_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:enrich-key-AbCdEf',
 };
 
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
     const config = loadPollFunctionConfig(LAMBDA_ENV);
     expect(config.apiBaseUrl).toBe('https://api.companyenrich.com');
     expect(config.topics).toEqual({ events: LAMBDA_ENV.EVENTS_TOPIC_ARN });
+    expect(config.operatorTopicArn).toBe(LAMBDA_ENV.OPERATOR_TOPIC_ARN);
     expect(config.apiKeySource).toEqual({
       kind: 'secret',
       secretId: LAMBDA_ENV.COMPANYENRICH_API_KEY_SECRET_ARN,
@@ -49,6 +51,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('JOBS_TABLE_NAME is required');
     expect((error as Error).message).toContain('EVENTS_TOPIC_ARN is required');
+    expect((error as Error).message).toContain('OPERATOR_TOPIC_ARN is required');
     expect((error as Error).message).toContain('COMPANYENRICH_API_KEY_SECRET_ARN');
   });
 
@@ -67,7 +70,17 @@ describe('loadConfig', () => {
 
   it('refuses the old single-topic variable instead of silently publishing nothing', () => {
     expect(() => loadConfig({ NOTIFICATIONS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' })).toThrow(
-      /NOTIFICATIONS_TOPIC_ARN and OPERATOR_TOPIC_ARN are not used: set EVENTS_TOPIC_ARN/,
+      /NOTIFICATIONS_TOPIC_ARN is not used: set EVENTS_TOPIC_ARN/,
+    );
+  });
+
+  it('reads the operator topic, where account-level alerts go, and checks it is a topic ARN', () => {
+    expect(loadConfig({}).operatorTopicArn).toBeNull();
+    expect(() => loadConfig({ OPERATOR_TOPIC_ARN: 'ops' })).toThrow(
+      'OPERATOR_TOPIC_ARN must be an SNS topic ARN (got "ops")',
+    );
+    expect(() => loadPollFunctionConfig({ ...LAMBDA_ENV, OPERATOR_TOPIC_ARN: '' })).toThrow(
+      'Invalid configuration: OPERATOR_TOPIC_ARN is required',
     );
   });
 

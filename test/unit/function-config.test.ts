@@ -6,7 +6,10 @@ const TABLE = { JOBS_TABLE_NAME: 'enrich-jobs' };
 const KEY = {
   COMPANYENRICH_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:enrich-key-AbCdEf',
 };
-const EVENTS = { EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-events' };
+const EVENTS = {
+  EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-events',
+  OPERATOR_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:enrich-operator',
+};
 const SECRET = {
   WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:enrich-webhook-AbCdEf',
 };
@@ -44,6 +47,7 @@ describe('loadWebhookFunctionConfig', () => {
     const config = loadWebhookFunctionConfig({ ...TABLE, ...KEY, ...EVENTS, ...SECRET });
     expect(config.webhook.secretId).toBe(SECRET.WEBHOOK_SECRET_ARN);
     expect(config.topics.events).toBe(EVENTS.EVENTS_TOPIC_ARN);
+    expect(config.operatorTopicArn).toBe(EVENTS.OPERATOR_TOPIC_ARN);
     expect(() => loadWebhookFunctionConfig({ ...TABLE, ...KEY, ...EVENTS })).toThrow(
       'Invalid configuration: WEBHOOK_SECRET_ARN is required',
     );
@@ -51,7 +55,7 @@ describe('loadWebhookFunctionConfig', () => {
 
   it('names every missing variable at once, the secret included', () => {
     expect(() => loadWebhookFunctionConfig({ ...TABLE })).toThrow(
-      /EVENTS_TOPIC_ARN is required; COMPANYENRICH_API_KEY_SECRET_ARN .* is required; WEBHOOK_SECRET_ARN is required$/,
+      /EVENTS_TOPIC_ARN is required; OPERATOR_TOPIC_ARN is required; COMPANYENRICH_API_KEY_SECRET_ARN .* is required; WEBHOOK_SECRET_ARN is required$/,
     );
   });
 });

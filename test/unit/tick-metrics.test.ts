@@ -15,6 +15,7 @@ const summary: TickSummary = {
   anomalies: 1,
   conflicts: 0,
   deferred: 4,
+  oldestOwedSeconds: 960,
   errors: { server_error: 2, unknown_status: 1, publish_failed: 1, throttled: 1 },
   halted: 'throttled',
 };
@@ -74,6 +75,25 @@ describe('recordTickMetrics', () => {
     expect(valueOf(documents, 'ApiErrors', ['ErrorKind', 'publish_failed'])).toBeUndefined();
     expect(valueOf(documents, 'JobsByStatus', ['Status', 'processing'])).toBe(3);
     expect(valueOf(documents, 'TicksHalted', ['Reason', 'throttled'])).toBe(1);
+  });
+
+  it('reports the age of the oldest owed notification in seconds, and 0 when nothing is owed', () => {
+    const late = captureEmf((metrics) => {
+      recordTickMetrics(metrics, summary);
+    });
+    expect(valueOf(late, 'OldestOwedNotificationSeconds')).toBe(960);
+    const units = late.flatMap((document) =>
+      document._aws.CloudWatchMetrics.flatMap((directive) =>
+        (directive.Metrics as { Name: string; Unit?: string }[]).filter(
+          (metric) => metric.Name === 'OldestOwedNotificationSeconds',
+        ),
+      ),
+    );
+    expect(units).toEqual([{ Name: 'OldestOwedNotificationSeconds', Unit: 'Seconds' }]);
+    const onTime = captureEmf((metrics) => {
+      recordTickMetrics(metrics, { ...summary, oldestOwedSeconds: 0 });
+    });
+    expect(valueOf(onTime, 'OldestOwedNotificationSeconds')).toBe(0);
   });
 
   it('does not count a tick with internal errors as completed (the heartbeat alarm relies on it)', () => {

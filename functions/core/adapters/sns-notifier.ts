@@ -3,12 +3,16 @@ import type { RenderedNotification } from '../domain/notification.js';
 import type { NotificationChannel } from '../domain/notification-channel.js';
 import type { Notifier } from '../ports.js';
 
-/** The message body for a channel: the JSON event, the email text, or the SMS text. */
+/**
+ * The message body for a channel: the JSON event, the readable text (email, and the operator
+ * topic, whose subscribers are email addresses too), or the SMS text.
+ */
 export function messageFor(notification: RenderedNotification, channel: NotificationChannel): string {
   switch (channel) {
     case 'events':
       return JSON.stringify(notification.document);
     case 'email':
+    case 'operator':
       return notification.text;
     case 'sms':
       return notification.sms;

@@ -19,7 +19,8 @@ import type { TickTally } from './tick-summary.js';
 /** The ports and tuning the account-wide state (incident, throttle, operator alert) needs. */
 export interface AccountStateDeps {
   watcherState: WatcherStateStore;
-  notifier: Notifier;
+  /** Where operator alerts go: the operator and events channels (see `PollTickDeps.alertNotifier`). */
+  alertNotifier: Notifier;
   log: Log;
   /** Backoff for the throttle pause without `Retry-After`; the lease of an operator alert. */
   policy: CadencePolicy & { notificationLeaseMs: number };
@@ -83,6 +84,7 @@ export async function retryOwedAlert(
   tally: TickTally,
 ): Promise<WatcherState> {
   const owed = state.alertOwed;
+  if (owed) tally.sawOwed(owed.detectedAt);
   if (!owed || !isAlertDue(state, now)) return state;
   let claimed: WatcherState;
   try {
@@ -106,7 +108,9 @@ async function publishAlert(
   const owed = state.alertOwed;
   if (!owed) return state;
   const alert = renderWatcherAlert(owed.incident, owed.phase, owed.detectedAt);
-  const outcome = await publishToChannels(deps.notifier, alert, owed.deliveredChannels);
+  // An alert recorded before the operator channel existed may list email or SMS as delivered:
+  // those are ignored, and it completes once the alert channels have it.
+  const outcome = await publishToChannels(deps.alertNotifier, alert, owed.deliveredChannels);
   let next: WatcherStateFields;
   if (outcome.failures.length > 0) {
     // Still owed: a later tick sends the missing channels once the lease runs out.

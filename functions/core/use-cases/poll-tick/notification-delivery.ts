@@ -25,6 +25,8 @@ export async function deliverOwedNotification(
   owed: OwedNotification,
   leaseUntil: string,
 ): Promise<void> {
+  // Still owed, whichever tick wins the claim: its age is what the owed-notification alarm watches.
+  tally.sawOwed(owed.detectedAt);
   let claimed: TrackedJob;
   try {
     claimed = await deps.jobs.claimOwedNotification(job, leaseUntil);

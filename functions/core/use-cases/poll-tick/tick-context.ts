@@ -19,7 +19,10 @@ export interface PollTickDeps {
   jobs: JobStore;
   watcherState: WatcherStateStore;
   statusApi: StatusApi;
+  /** Job notifications: the job subscribers' channels (events, email, SMS). */
   notifier: Notifier;
+  /** Account-level alerts (incident opened, recovered): the operator and events channels, never email or SMS. */
+  alertNotifier: Notifier;
   log: Log;
   /** Real time, for the deadline; "now" for due-ness comes from the request. */
   clock: Clock;

@@ -28,6 +28,12 @@ export interface TickSummary {
    * never read because it stopped paging are not counted.
    */
   deferred: number;
+  /**
+   * Age in whole seconds, at the tick's time, of the oldest notification or operator alert this
+   * tick found still owed (since its transition or incident was detected); 0 when none. An owed
+   * notification is retried once its lease runs out, so one stuck for long is seen every few ticks.
+   */
+  oldestOwedSeconds: number;
   /** Failures by kind: API error kinds, plus `publish_failed` and `internal`. */
   errors: Record<string, number>;
   halted: HaltReason | null;
@@ -69,6 +75,7 @@ export class TickTally {
       anomalies: 0,
       conflicts: 0,
       deferred: 0,
+      oldestOwedSeconds: 0,
       errors: {},
       halted: null,
     };
@@ -82,6 +89,14 @@ export class TickTally {
   /** Counts a checked job by the status recorded after its check. */
   countStatus(status: string): void {
     this.summary.byStatus[status] = (this.summary.byStatus[status] ?? 0) + 1;
+  }
+
+  /** Notes a notification or alert found still owed, detected at `detectedAt` (ISO-8601). */
+  sawOwed(detectedAt: string): void {
+    const ageSeconds = Math.floor((Date.parse(this.summary.now) - Date.parse(detectedAt)) / 1000);
+    if (Number.isFinite(ageSeconds) && ageSeconds > this.summary.oldestOwedSeconds) {
+      this.summary.oldestOwedSeconds = ageSeconds;
+    }
   }
 
   /** Counts a due job left for the next tick; the first reason the tick stopped is the one reported. */
