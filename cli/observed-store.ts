@@ -2,7 +2,7 @@ import type { JobUpdate } from '../functions/core/domain/check-decision.js';
 import type { HistoryEntry, NotificationReceipt, TrackedJob } from '../functions/core/domain/job.js';
 import type { JobStatus } from '../functions/core/domain/job-status.js';
 import type { NotificationChannel } from '../functions/core/domain/notification-channel.js';
-import type { JobStore, NewTrackedJob } from '../functions/core/ports.js';
+import type { CallOptions, JobStore, NewTrackedJob } from '../functions/core/ports.js';
 
 /**
  * A store that reports every status change it records. The tick records a transition exactly
@@ -27,25 +27,34 @@ export class TransitionReportingStore implements JobStore {
     return this.inner.list(filter);
   }
 
-  dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]> {
-    return this.inner.dueJobs(now, pageSize);
+  dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    return this.inner.dueJobs(now, pageSize, options);
   }
 
-  async applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
-    const updated = await this.inner.applyUpdate(job, update);
+  async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
+    const updated = await this.inner.applyUpdate(job, update, options);
     if (update.appendHistory) this.onTransition(updated, update.appendHistory);
     return updated;
   }
 
-  claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
-    return this.inner.claimOwedNotification(job, leaseUntil);
+  claimOwedNotification(job: TrackedJob, leaseUntil: string, options?: CallOptions): Promise<TrackedJob> {
+    return this.inner.claimOwedNotification(job, leaseUntil, options);
   }
 
-  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
-    return this.inner.settleOwedNotification(job, receipt);
+  settleOwedNotification(
+    job: TrackedJob,
+    receipt: NotificationReceipt,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.inner.settleOwedNotification(job, receipt, options);
   }
 
-  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void> {
-    return this.inner.recordDeliveredChannels(job, eventId, channels);
+  recordDeliveredChannels(
+    job: TrackedJob,
+    eventId: string,
+    channels: NotificationChannel[],
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.inner.recordDeliveredChannels(job, eventId, channels, options);
   }
 }

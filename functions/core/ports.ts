@@ -14,6 +14,15 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Options of a call the caller may need to abandon: the tick passes its deadline's signal, so a
+ * call that hangs is given up before the Lambda is killed. Adapters bound every call by their
+ * own timeouts as well; the signal only ends it sooner.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** What a caller provides to start tracking a job. */
 export interface NewTrackedJob {
   jobId: string;
@@ -35,24 +44,29 @@ export interface JobStore {
    * Jobs due at `now` (checks and owed notifications), earliest first, page by page. Costs in
    * proportion to the jobs still being watched, never to every job ever tracked.
    */
-  dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]>;
+  dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]>;
   /** Applies a check's decision. Throws `ConcurrentUpdateError` if the job changed since `job` was read. */
-  applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob>;
+  applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob>;
   /**
    * Takes the right to publish a job's owed notification until `leaseUntil`.
    * Throws `ConcurrentUpdateError` if another tick got there first.
    */
-  claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob>;
+  claimOwedNotification(job: TrackedJob, leaseUntil: string, options?: CallOptions): Promise<TrackedJob>;
   /**
    * Records that the owed notification went out and stops watching the job.
    * Throws `ConcurrentUpdateError` if that notification is no longer owed.
    */
-  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void>;
+  settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt, options?: CallOptions): Promise<void>;
   /**
    * Records the channels an owed notification reached when others failed, so the retry sends
    * only the rest. Throws `ConcurrentUpdateError` if that notification is no longer owed.
    */
-  recordDeliveredChannels(job: TrackedJob, eventId: string, channels: NotificationChannel[]): Promise<void>;
+  recordDeliveredChannels(
+    job: TrackedJob,
+    eventId: string,
+    channels: NotificationChannel[],
+    options?: CallOptions,
+  ): Promise<void>;
 }
 
 /** One row of `GET /jobs`: served from the listing index, without the history. */
@@ -202,7 +216,11 @@ export interface StatusApi {
 export interface Notifier {
   /** The channels this notifier delivers to; a notification is done when all of them have it. */
   readonly channels: readonly NotificationChannel[];
-  publish(notification: RenderedNotification, channel: NotificationChannel): Promise<{ messageId: string }>;
+  publish(
+    notification: RenderedNotification,
+    channel: NotificationChannel,
+    options?: CallOptions,
+  ): Promise<{ messageId: string }>;
 }
 
 /** Structured logging: fixed messages, context in the attributes. Satisfied by Powertools Logger. */

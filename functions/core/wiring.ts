@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './adapters/api-key.js';
+import { AWS_CLIENT_BOUNDS, boundedClientConfig } from './adapters/aws-call.js';
 import { CompanyEnrichJobCreationApi } from './adapters/companyenrich-job-creation-api.js';
 import { CompanyEnrichStatusApi } from './adapters/companyenrich-status-api.js';
 import { SnsNotifier } from './adapters/sns-notifier.js';
@@ -26,17 +27,23 @@ export { createStores, documentClient, type StoreOptions, type Stores } from './
 /**
  * The SDK clients, configured the standard way: region, credentials and endpoints come from the
  * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, ...), so the same
- * code runs against AWS, moto or dynalite. Create once per process and reuse.
+ * code runs against AWS, moto or dynalite. `endpoint` overrides them all (tests). Every client
+ * has connection and request timeouts and a deliberate number of attempts
+ * ({@link AWS_CLIENT_BOUNDS}): a call that hangs fails in seconds instead of eating the
+ * function's timeout. Create once per process and reuse.
  */
-export function createAwsClients(): {
+export function createAwsClients(overrides: { endpoint?: string } = {}): {
   dynamoDb: DynamoDBClient;
   sns: SNSClient;
   secretsManager: SecretsManagerClient;
 } {
   return {
-    dynamoDb: new DynamoDBClient({}),
-    sns: new SNSClient({}),
-    secretsManager: new SecretsManagerClient({}),
+    dynamoDb: new DynamoDBClient({ ...boundedClientConfig(AWS_CLIENT_BOUNDS.dynamoDb), ...overrides }),
+    sns: new SNSClient({ ...boundedClientConfig(AWS_CLIENT_BOUNDS.sns), ...overrides }),
+    secretsManager: new SecretsManagerClient({
+      ...boundedClientConfig(AWS_CLIENT_BOUNDS.secretsManager),
+      ...overrides,
+    }),
   };
 }
 

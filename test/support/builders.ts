@@ -19,6 +19,7 @@ export function trackedJob(overrides: Partial<TrackedJob> = {}): TrackedJob {
     lastError: null,
     snapshot: null,
     history: [],
+    historyTrimmed: 0,
     notificationOwed: null,
     lastNotification: null,
     anomalyCount: 0,

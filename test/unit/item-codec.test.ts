@@ -145,6 +145,7 @@ describe('job item codec', () => {
       lastError: null,
       snapshot: null,
       history: [],
+      historyTrimmed: 0,
       notificationOwed: null,
       lastNotification: null,
       anomalyCount: 0,

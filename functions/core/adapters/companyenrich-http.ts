@@ -80,7 +80,7 @@ export const TransportFailure = {
   Aborted: 'aborted',
   Timeout: 'timeout',
   Network: 'network',
-  /** The answer declared a body over {@link MAX_RESPONSE_BYTES}. */
+  /** The answer's body is over {@link MAX_RESPONSE_BYTES}, declared or counted while read. */
   TooLarge: 'too_large',
 } as const;
 
@@ -144,7 +144,7 @@ export async function exchange(fetchFn: typeof fetch, request: ExchangeRequest):
       const message = `Response body too large (${declaredLength} bytes)`;
       throw new TransportError(TransportFailure.TooLarge, message, response.status);
     }
-    return { status: response.status, headers: response.headers, body: await response.text() };
+    return { status: response.status, headers: response.headers, body: await readCapped(response) };
   } catch (error) {
     if (error instanceof TransportError) throw error;
     if (signal.aborted)
@@ -156,6 +156,31 @@ export async function exchange(fetchFn: typeof fetch, request: ExchangeRequest):
     throw new TransportError(TransportFailure.Network, 'Could not reach CompanyEnrich', null, {
       cause: error,
     });
+  }
+}
+
+/**
+ * Reads a body as text, giving up as soon as it passes {@link MAX_RESPONSE_BYTES}: a chunked
+ * body declares no length, so only counting while reading bounds the memory it takes.
+ *
+ * @throws TransportError (too large) after cancelling the rest of the body.
+ */
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      const message = `Response body larger than ${MAX_RESPONSE_BYTES} bytes`;
+      throw new TransportError(TransportFailure.TooLarge, message, response.status);
+    }
+    text += decoder.decode(value, { stream: true });
   }
 }
 

@@ -7,6 +7,7 @@ import {
   StatusApiErrorKind,
 } from '../domain/errors.js';
 import type { JobSnapshot } from '../domain/job.js';
+import { clipText, SNAPSHOT_LIMITS } from '../domain/limits.js';
 import type { StatusApi } from '../ports.js';
 import { withKeyRefresh, type ApiKeyProvider } from './api-key.js';
 import {
@@ -24,29 +25,36 @@ import {
 // Kept importable from here, where it lived first.
 export { parseRetryAfter } from './companyenrich-http.js';
 
-const nullableText = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
+/** An optional string of at most `max` characters; longer is a malformed answer. */
+const nullableText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .nullish()
+    .transform((value) => value ?? null);
 
 /**
  * The documented 200 body of `GET /companies/enrich/bulk/{jobId}`. Only `job_id` and `status`
  * are required: the published example omits fields, so the rest are tolerated when absent.
  * `status` stays a plain string here so an undocumented value becomes an anomaly, not a failure.
- * Unknown extra fields are dropped.
+ * Unknown extra fields are dropped. Every string has a maximum length (`SNAPSHOT_LIMITS`), so
+ * what is stored and notified stays small: over it is malformed, except the error message, kept cut.
  */
 export const bulkJobStatusSchema = z.object({
-  job_id: z.string().min(1),
-  status: z.string().min(1),
+  job_id: z.string().min(1).max(SNAPSHOT_LIMITS.idLength),
+  status: z.string().min(1).max(SNAPSHOT_LIMITS.statusLength),
   total_domains: optionalCount,
   success_count: optionalCount,
   failed_count: optionalCount,
   credits_charged: optionalCount,
-  created_at: nullableText,
-  started_at: nullableText,
-  completed_at: nullableText,
-  results_url: nullableText,
-  error_message: nullableText,
+  created_at: nullableText(SNAPSHOT_LIMITS.timestampLength),
+  started_at: nullableText(SNAPSHOT_LIMITS.timestampLength),
+  completed_at: nullableText(SNAPSHOT_LIMITS.timestampLength),
+  results_url: nullableText(SNAPSHOT_LIMITS.resultsUrlLength),
+  error_message: z
+    .string()
+    .nullish()
+    .transform((value) => (value == null ? null : clipText(value, SNAPSHOT_LIMITS.errorMessageLength))),
 });
 
 export interface CompanyEnrichStatusApiOptions {

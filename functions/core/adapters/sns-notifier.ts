@@ -1,7 +1,8 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import type { RenderedNotification } from '../domain/notification.js';
 import type { NotificationChannel } from '../domain/notification-channel.js';
-import type { Notifier } from '../ports.js';
+import type { CallOptions, Notifier } from '../ports.js';
+import { asAwsCallError, sendOptions } from './aws-call.js';
 
 /**
  * The message body for a channel: the JSON event, the readable text (email, and the operator
@@ -47,21 +48,26 @@ export class SnsNotifier implements Notifier {
     this.channels = (Object.keys(topics) as NotificationChannel[]).filter((channel) => topics[channel]);
   }
 
+  /** @throws AwsCallError when SNS did not answer in time or `options.signal` aborted the call. */
   async publish(
     notification: RenderedNotification,
     channel: NotificationChannel,
+    options?: CallOptions,
   ): Promise<{ messageId: string }> {
     const topicArn = this.topics[channel];
     if (!topicArn) throw new TypeError(`No topic is configured for the ${channel} channel`);
-    const { MessageId } = await this.client.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Message: messageFor(notification, channel),
-        // SMS ignores a subject; email shows it; the JSON envelope of other protocols carries it.
-        ...(channel === 'sms' ? {} : { Subject: notification.subject }),
-        MessageAttributes: snsAttributesFor(notification),
-      }),
-    );
-    return { messageId: MessageId ?? '' };
+    const command = new PublishCommand({
+      TopicArn: topicArn,
+      Message: messageFor(notification, channel),
+      // SMS ignores a subject; email shows it; the JSON envelope of other protocols carries it.
+      ...(channel === 'sms' ? {} : { Subject: notification.subject }),
+      MessageAttributes: snsAttributesFor(notification),
+    });
+    try {
+      const { MessageId } = await this.client.send(command, sendOptions(options));
+      return { messageId: MessageId ?? '' };
+    } catch (error) {
+      throw asAwsCallError('SNS', error, options?.signal);
+    }
   }
 }

@@ -86,9 +86,13 @@ export interface TrackedJob {
   consecutiveNotFound: number;
   lastError: LastError | null;
   snapshot: JobSnapshot | null;
+  /** At most `MAX_HISTORY_KEPT` entries, oldest first. */
   history: HistoryEntry[];
+  /** Oldest entries dropped from `history` to keep the item bounded (0: none, the usual case). */
+  historyTrimmed: number;
   notificationOwed: OwedNotification | null;
   lastNotification: NotificationReceipt | null;
+  /** Every anomaly seen; only the last `MAX_ANOMALIES_KEPT` are in `anomalies`. */
   anomalyCount: number;
   anomalies: Anomaly[];
   /** When tracking was stopped; null while tracked. An untracked job leaves the due index. */
@@ -109,4 +113,18 @@ export function countsOf(snapshot: JobSnapshot | null): JobCounts | null {
 /** The stable id of the event announcing that a job reached `status`. */
 export function jobEventId(jobId: string, status: JobStatus): string {
   return `${jobId}:${status}`;
+}
+
+/**
+ * The history after appending `entry`, trimmed oldest first to `maxKept`, and how many entries
+ * the trim dropped in all (`alreadyTrimmed` plus this time's).
+ */
+export function historyWith(
+  job: Pick<TrackedJob, 'history' | 'historyTrimmed'>,
+  entry: HistoryEntry,
+  maxKept: number,
+): { history: HistoryEntry[]; historyTrimmed: number } {
+  const all = [...job.history, entry];
+  const dropped = Math.max(all.length - maxKept, 0);
+  return { history: all.slice(dropped), historyTrimmed: job.historyTrimmed + dropped };
 }

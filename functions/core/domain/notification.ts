@@ -1,6 +1,7 @@
 import type { JobSnapshot, OwedNotification, TrackedJob } from './job.js';
 import type { IncidentKind } from './errors.js';
 import { JobStatus } from './job-status.js';
+import { renderWithinSnsLimits } from './notification-limits.js';
 
 /** Bumped only for breaking changes to the JSON event; additive fields keep the version. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -45,6 +46,8 @@ export interface JobEventDocument {
   job: JobSnapshot | null;
   /** Why the watcher ended the job, for `not_found` and `rejected`. */
   reason: string | null;
+  /** Present (true) only when fields were cut to fit SNS's 256 KiB; each cut is marked in its field. */
+  truncated?: true;
 }
 
 /** The JSON document for account-level incidents (key rejected, credits exhausted, recovered). */
@@ -169,7 +172,11 @@ function smsFor(job: TrackedJob, status: JobStatus, reason: string | null): stri
   return truncate(detail ? `${head}. ${detail}` : head, SMS_MAX_LENGTH);
 }
 
-function textFor(job: TrackedJob, owed: OwedNotification, reason: string | null): string {
+/** Said in the email when fields were cut to fit SNS. */
+const TRUNCATED_NOTE =
+  'Some fields were too long for a notification and were cut where marked "[truncated: ...]".';
+
+function textFor(job: TrackedJob, owed: OwedNotification, reason: string | null, truncated: boolean): string {
   const snap = job.snapshot;
   const lines = [
     `CompanyEnrich bulk job ${STATUS_WORDS[owed.status]}.`,
@@ -192,6 +199,7 @@ function textFor(job: TrackedJob, owed: OwedNotification, reason: string | null)
   if (metadata.length > 0) {
     lines.push('', 'Metadata:', ...metadata.map(([key, value]) => `  ${key} = ${value}`));
   }
+  if (truncated) lines.push('', TRUNCATED_NOTE);
   lines.push(
     '',
     `Detected at ${owed.detectedAt}. Event id ${owed.eventId}.`,
@@ -201,13 +209,23 @@ function textFor(job: TrackedJob, owed: OwedNotification, reason: string | null)
 }
 
 /**
- * Renders the notification owed for a terminal job, for every kind of subscriber.
+ * Renders the notification owed for a terminal job, for every kind of subscriber, within what
+ * SNS accepts: fields too long for it are cut, marked, and the notification says so.
  *
  * @param job - the job as stored after the terminal transition (its snapshot is the final one).
  */
 export function renderJobNotification(job: TrackedJob, owed: OwedNotification): RenderedNotification {
   const eventType = JOB_EVENT_TYPE[owed.status];
   if (!eventType) throw new TypeError(`No notification exists for status ${owed.status}`);
+  return renderWithinSnsLimits(job, (fitted, truncated) => renderJob(fitted, owed, eventType, truncated));
+}
+
+function renderJob(
+  job: TrackedJob,
+  owed: OwedNotification,
+  eventType: EventType,
+  truncated: boolean,
+): RenderedNotification {
   const reason = reasonFor(job, owed.status);
   const document: JobEventDocument = {
     schema_version: EVENT_SCHEMA_VERSION,
@@ -222,12 +240,13 @@ export function renderJobNotification(job: TrackedJob, owed: OwedNotification): 
     tracked_at: job.trackedAt,
     job: job.snapshot,
     reason: owed.status === JobStatus.Completed ? null : reason,
+    ...(truncated ? { truncated: true as const } : {}),
   };
   return {
     eventId: owed.eventId,
     eventType,
     subject: subjectFor(job, owed.status),
-    text: textFor(job, owed, reason),
+    text: textFor(job, owed, reason, truncated),
     sms: smsFor(job, owed.status, reason),
     document,
     attributes: { event_type: eventType, status: owed.status, job_id: job.jobId },

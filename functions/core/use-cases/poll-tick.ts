@@ -10,6 +10,7 @@ import { isTerminal } from '../domain/job-status.js';
 import { isApiPaused, type WatcherState } from '../domain/watcher-state.js';
 import { recordAccountOutcome, retryOwedAlert } from './poll-tick/account-state.js';
 import { ApiGate } from './poll-tick/api-gate.js';
+import { boundToSignal } from './poll-tick/bound-calls.js';
 import { checkJob } from './poll-tick/check-job.js';
 import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import { deliverOwedNotification } from './poll-tick/notification-delivery.js';
@@ -39,7 +40,8 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     requestTimeoutMs: policy.requestTimeoutMs,
   });
   const context: TickContext = {
-    deps,
+    // Every store and notifier call of the checks is abandoned at the deadline's hard stop.
+    deps: boundToSignal(deps, deadline.signal),
     now,
     tally,
     gate,
@@ -88,18 +90,23 @@ async function retryEarlierAlert(
 
 /**
  * The jobs due at the tick's time, page by page, until time runs out. Jobs not read are due
- * next tick; they are not counted as deferred.
+ * next tick; they are not counted as deferred. A failed read (the table did not answer in time)
+ * ends the paging and fails the tick; the jobs it did not read stay due.
  */
 async function* dueJobs({ deps, now, tally, deadline }: TickContext): AsyncGenerator<TrackedJob> {
-  for await (const page of deps.jobs.dueJobs(now, deps.policy.pageSize)) {
-    for (const job of page) {
-      const stop = deadline.timeToStop();
-      if (stop) {
-        tally.summary.halted ??= stop;
-        return;
+  try {
+    for await (const page of deps.jobs.dueJobs(now, deps.policy.pageSize)) {
+      for (const job of page) {
+        const stop = deadline.timeToStop();
+        if (stop) {
+          tally.summary.halted ??= stop;
+          return;
+        }
+        yield job;
       }
-      yield job;
     }
+  } catch (error) {
+    tally.recordInternal('Due jobs could not be read; they stay due', null, error);
   }
 }
 

@@ -9,10 +9,17 @@ import {
 import { JOBS_TABLE } from '../../../contract.js';
 import type { JobUpdate } from '../../domain/check-decision.js';
 import { ConcurrentUpdateError, JobAlreadyTrackedError } from '../../domain/errors.js';
-import type { NotificationReceipt, TrackedJob } from '../../domain/job.js';
+import {
+  historyWith,
+  type HistoryEntry,
+  type NotificationReceipt,
+  type TrackedJob,
+} from '../../domain/job.js';
+import { MAX_ANOMALIES_KEPT, MAX_HISTORY_KEPT } from '../../domain/limits.js';
 import type { JobStatus } from '../../domain/job-status.js';
 import type { NotificationChannel } from '../../domain/notification-channel.js';
-import type { JobStore, Log, NewTrackedJob } from '../../ports.js';
+import type { CallOptions, JobStore, Log, NewTrackedJob } from '../../ports.js';
+import { asAwsCallError, sendOptions } from '../aws-call.js';
 import {
   decodeJobItem,
   encodeJobItem,
@@ -24,8 +31,8 @@ import {
 import { ItemEntity, jobKey, WATCHED, type Item } from './table.js';
 import { CONDITIONS, isConditionFailure, UpdateBuilder } from './update-builder.js';
 
-/** Anomalies kept on an item; older ones are dropped (the count keeps growing). */
-const MAX_ANOMALIES_KEPT = 10;
+/** How an {@link AwsCallError} from this store names the service. */
+const SERVICE = 'DynamoDB';
 
 /**
  * DynamoDB adapter for {@link JobStore}. Every state change is one conditional write on one item
@@ -55,16 +62,22 @@ export class DynamoDbJobStore implements JobStore {
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new JobAlreadyTrackedError(job.jobId);
-      throw error;
+      throw asAwsCallError(SERVICE, error);
     }
     return tracked;
   }
 
-  async get(jobId: string): Promise<TrackedJob | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }),
-    );
-    return Item ? decodeJobItem(Item) : null;
+  async get(jobId: string, options?: CallOptions): Promise<TrackedJob | null> {
+    let item: Item | undefined;
+    try {
+      ({ Item: item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }),
+        sendOptions(options),
+      ));
+    } catch (error) {
+      throw asAwsCallError(SERVICE, error, options?.signal);
+    }
+    return item ? decodeJobItem(item) : null;
   }
 
   async *list(filter: { status?: JobStatus } = {}): AsyncIterable<TrackedJob> {
@@ -83,27 +96,11 @@ export class DynamoDbJobStore implements JobStore {
     for await (const page of pages) yield* this.readableJobs(page.Items ?? []);
   }
 
-  async *dueJobs(now: string, pageSize: number): AsyncIterable<TrackedJob[]> {
-    const pages = paginateQuery(
-      { client: this.client, pageSize },
-      {
-        TableName: this.tableName,
-        IndexName: JOBS_TABLE.dueIndex.name,
-        KeyConditionExpression: '#queue = :watched AND #next <= :now',
-        ExpressionAttributeNames: {
-          '#queue': JOBS_TABLE.dueIndex.partitionKey,
-          '#next': JOBS_TABLE.dueIndex.sortKey,
-        },
-        ExpressionAttributeValues: { ':watched': WATCHED, ':now': now },
-      },
-    );
-    for await (const page of pages) {
-      const jobs = this.readableJobs(page.Items ?? []);
-      if (jobs.length > 0) yield jobs;
-    }
+  async *dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
+    yield* this.dueIn(WATCHED, now, pageSize, options);
   }
 
-  async applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
+  async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
     const builder = new UpdateBuilder()
       .set('status', update.status)
       .set('last_checked_at', update.lastCheckedAt)
@@ -119,12 +116,7 @@ export class DynamoDbJobStore implements JobStore {
       builder.set('next_check_at', update.nextCheckAt).set('watch_queue', WATCHED);
     }
     if (update.snapshot) builder.set('snapshot', update.snapshot);
-    if (update.appendHistory) {
-      builder.setExpression('history', 'list_append(if_not_exists(#history, :emptyList), :newHistory)', {
-        ':emptyList': [],
-        ':newHistory': [update.appendHistory],
-      });
-    }
+    if (update.appendHistory) appendHistory(builder, job, update.appendHistory);
     if (update.notificationOwed) {
       builder.set('notification_owed', encodeOwedNotification(update.notificationOwed));
     }
@@ -134,22 +126,35 @@ export class DynamoDbJobStore implements JobStore {
         .set('anomaly_count', job.anomalyCount + 1);
     }
     if (update.expiresAt !== undefined) builder.set(JOBS_TABLE.timeToLiveAttribute, update.expiresAt);
-    return this.conditionalUpdate(job.jobId, builder, CONDITIONS.versionUnchanged, {
-      ':expectedVersion': job.version,
-    });
+    return this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.versionUnchanged,
+      { ':expectedVersion': job.version },
+      options,
+    );
   }
 
-  async claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
+  async claimOwedNotification(
+    job: TrackedJob,
+    leaseUntil: string,
+    options?: CallOptions,
+  ): Promise<TrackedJob> {
     const builder = new UpdateBuilder().set('next_check_at', leaseUntil).set('version', job.version + 1);
     return this.conditionalUpdate(
       job.jobId,
       builder,
       `${CONDITIONS.versionUnchanged} AND ${CONDITIONS.notificationStillOwed}`,
       { ':expectedVersion': job.version, ':eventId': job.notificationOwed?.eventId ?? '' },
+      options,
     );
   }
 
-  async settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
+  async settleOwedNotification(
+    job: TrackedJob,
+    receipt: NotificationReceipt,
+    options?: CallOptions,
+  ): Promise<void> {
     const builder = new UpdateBuilder()
       .set('last_notification', encodeNotificationReceipt(receipt))
       .setExpression('version', '#version + :one', { ':one': 1 })
@@ -157,22 +162,62 @@ export class DynamoDbJobStore implements JobStore {
       // Leaving the sparse index is what stops the job from being polled.
       .remove('watch_queue')
       .remove('next_check_at');
-    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
-      ':eventId': receipt.eventId,
-    });
+    await this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.notificationStillOwed,
+      { ':eventId': receipt.eventId },
+      options,
+    );
   }
 
   async recordDeliveredChannels(
     job: TrackedJob,
     eventId: string,
     channels: NotificationChannel[],
+    options?: CallOptions,
   ): Promise<void> {
     const builder = new UpdateBuilder()
       .setNested('notification_owed', 'delivered_channels', channels)
       .setExpression('version', '#version + :one', { ':one': 1 });
-    await this.conditionalUpdate(job.jobId, builder, CONDITIONS.notificationStillOwed, {
-      ':eventId': eventId,
-    });
+    await this.conditionalUpdate(
+      job.jobId,
+      builder,
+      CONDITIONS.notificationStillOwed,
+      { ':eventId': eventId },
+      options,
+    );
+  }
+
+  /** The due jobs of one partition of the due index, earliest first, page by page. */
+  private async *dueIn(
+    queue: string,
+    now: string,
+    pageSize: number,
+    options?: CallOptions,
+  ): AsyncIterable<TrackedJob[]> {
+    const pages = paginateQuery(
+      { client: this.client, pageSize },
+      {
+        TableName: this.tableName,
+        IndexName: JOBS_TABLE.dueIndex.name,
+        KeyConditionExpression: '#queue = :queue AND #next <= :now',
+        ExpressionAttributeNames: {
+          '#queue': JOBS_TABLE.dueIndex.partitionKey,
+          '#next': JOBS_TABLE.dueIndex.sortKey,
+        },
+        ExpressionAttributeValues: { ':queue': queue, ':now': now },
+      },
+      sendOptions(options),
+    );
+    try {
+      for await (const page of pages) {
+        const jobs = this.readableJobs(page.Items ?? []);
+        if (jobs.length > 0) yield jobs;
+      }
+    } catch (error) {
+      throw asAwsCallError(SERVICE, error, options?.signal);
+    }
   }
 
   /** The jobs among `items` that can be read; each one that cannot is logged and left out. */
@@ -185,6 +230,7 @@ export class DynamoDbJobStore implements JobStore {
     builder: UpdateBuilder,
     condition: string,
     conditionValues: Record<string, unknown>,
+    options?: CallOptions,
   ): Promise<TrackedJob> {
     let attributes: Item | undefined;
     try {
@@ -198,14 +244,33 @@ export class DynamoDbJobStore implements JobStore {
           ExpressionAttributeValues: { ...builder.values, ...conditionValues },
           ReturnValues: 'ALL_NEW',
         }),
+        sendOptions(options),
       ));
     } catch (error) {
       if (isConditionFailure(error)) {
         throw new ConcurrentUpdateError(jobKey(jobId).pk, condition, { cause: error });
       }
-      throw error;
+      throw asAwsCallError(SERVICE, error, options?.signal);
     }
     // The write stands; an item that cannot be read back fails the caller loudly.
     return decodeJobItem(attributes ?? jobKey(jobId));
   }
+}
+
+/**
+ * Appends a history entry. While the history is short (always, in practice) the entry is
+ * appended in place; once it would pass `MAX_HISTORY_KEPT`, the oldest entries are dropped and
+ * counted in `history_trimmed`, so the item stays bounded and the loss is visible. Both are safe
+ * because the write is conditional on the version `job` was read at.
+ */
+function appendHistory(builder: UpdateBuilder, job: TrackedJob, entry: HistoryEntry): void {
+  if (job.history.length < MAX_HISTORY_KEPT) {
+    builder.setExpression('history', 'list_append(if_not_exists(#history, :emptyList), :newHistory)', {
+      ':emptyList': [],
+      ':newHistory': [entry],
+    });
+    return;
+  }
+  const { history, historyTrimmed } = historyWith(job, entry, MAX_HISTORY_KEPT);
+  builder.set('history', history).set('history_trimmed', historyTrimmed);
 }
