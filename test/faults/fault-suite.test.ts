@@ -20,6 +20,31 @@ import { ACCOUNT } from './stack-fixture.js';
 const LAST_RUN = fileURLToPath(new URL('./last-run.md', import.meta.url));
 const schedule = planFaultRun(faultSeed(), faultRunSize());
 
+/** Which function (by its signing key) wrote each job's terminal transition: the write that makes a notification owed. */
+function terminalWriters(calls: FaultRunResult['calls']): Map<string, string> {
+  const writers = new Map<string, string>();
+  for (const call of calls) {
+    if (call.status !== 200 || call.headers['x-amz-target'] !== 'DynamoDB_20120810.UpdateItem') continue;
+    const body = JSON.parse(call.body) as {
+      Key?: { pk?: { S?: string } };
+      UpdateExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+    };
+    const jobId = /^JOB#(.+)$/.exec(body.Key?.pk?.S ?? '')?.[1];
+    const owes =
+      /\bSET\b/.test(body.UpdateExpression ?? '') &&
+      Object.values(body.ExpressionAttributeNames ?? {}).includes('notification_owed') &&
+      !Object.values(body.ExpressionAttributeNames ?? {}).includes('last_notification');
+    if (!jobId || !owes || writers.has(jobId)) continue;
+    const key = signer(call.headers);
+    writers.set(
+      jobId,
+      key === ACCESS_KEY_OF.webhook ? 'webhook' : key === ACCESS_KEY_OF.poll ? 'poll' : String(key),
+    );
+  }
+  return writers;
+}
+
 /** The access key id a recorded call was signed with. */
 function signer(headers: Readonly<Record<string, string>>): string | undefined {
   return /Credential=([^/]+)\//.exec(headers.authorization ?? '')?.[1];
@@ -41,7 +66,7 @@ describe(`the watcher under faults (${schedule.size.name} size, seed ${schedule.
         `${result.writesThrottled} DynamoDB writes throttled, ${result.webhookCalls} webhook callbacks; ` +
         `${result.invocationErrors} invocations ended in an error.`,
     ]);
-    const offenders = offendingJobs(schedule, result);
+    const offenders = offendingJobs(schedule, result, terminalWriters(result.calls));
     const markdown =
       offenders.length === 0 ? table : `${table}\nJobs to look at:\n\n${offenders.join('\n')}\n`;
     mkdirSync(path.dirname(LAST_RUN), { recursive: true });

@@ -209,14 +209,20 @@ export function faultTable(schedule: FaultSchedule, observed: Observations): Tab
  * The jobs behind the failed rows (at most `limit` of each), so a failure says which job to
  * look at: duplicated outside the window, lost, wrongly ended.
  */
-export function offendingJobs(schedule: FaultSchedule, observed: Observations, limit = 10): string[] {
+export function offendingJobs(
+  schedule: FaultSchedule,
+  observed: Observations,
+  terminalWriter: ReadonlyMap<string, string> = new Map(),
+  limit = 10,
+): string[] {
   const { counts, eventIds } = notificationsByJob(observed.received);
   const lines: string[] = [];
   const describe = (job: PlannedJob, problem: string): string => {
     const count = counts.get(job.plan.jobId) ?? { events: 0, email: 0, sms: 0 };
     return (
       `- ${problem}: ${job.plan.jobId} (${job.plan.outcome} at minute ${(job.endsAfterMs / MINUTE).toFixed(1)}, ` +
-      `${job.webhook ? 'webhook, ' : ''}table: ${observed.finalStatus.get(job.plan.jobId) ?? 'missing'}, ` +
+      `${job.webhook ? 'webhook, ' : ''}table: ${observed.finalStatus.get(job.plan.jobId) ?? 'missing'}` +
+      ` written by the ${terminalWriter.get(job.plan.jobId) ?? 'unknown'} function, ` +
       `received events/email/sms ${count.events}/${count.email}/${count.sms}, ` +
       `event ids ${[...(eventIds.get(job.plan.jobId) ?? [])].join(' ')})`
     );

@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { loadPollFunctionConfig, loadWebhookFunctionConfig } from '../../functions/core/config.js';
 import { createLambdaRuntime } from '../../functions/core/lambda-runtime.js';
 import {
+  createSnsAlertNotifier,
   createSnsNotifier,
   createStatusApi,
   createWebhookApplication,
@@ -60,6 +61,7 @@ export async function pollContainer(fn: StackFunction, seed: number) {
     watcherState: stores.watcherState,
     statusApi: createStatusApi(config, apiKeys),
     notifier: createSnsNotifier(clients.sns, config),
+    alertNotifier: createSnsAlertNotifier(clients.sns, config),
     log: logger,
     logger,
     metrics,
@@ -80,6 +82,7 @@ export async function pollContainer(fn: StackFunction, seed: number) {
         watcherState: kill.wrap(deps.watcherState),
         statusApi: kill.wrap(deps.statusApi),
         notifier: kill.wrap(deps.notifier, points.notifier, points.publishing),
+        alertNotifier: kill.wrap(deps.alertNotifier),
       });
       const context: Context = contextFor(fn.fn, `faults-poll-${seed}-${invocations}`);
       return Promise.race([handler(event, context), kill.killed]);
@@ -102,6 +105,7 @@ export async function webhookContainer(fn: StackFunction, seed: number) {
       watcherState: stores.watcherState,
       statusApi: createStatusApi(config, apiKeys),
       notifier: createSnsNotifier(clients.sns, config),
+      alertNotifier: createSnsAlertNotifier(clients.sns, config),
       tokens: createWebhookTokens(config, { secretsManager: clients.secretsManager }),
       submissions: stores.submissions,
       catalog: stores.catalog,

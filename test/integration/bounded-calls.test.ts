@@ -108,6 +108,7 @@ describe('AWS calls against an endpoint that accepts connections and never answe
         watcherState: new DynamoDbWatcherStateStore(documentClient(moto.dynamoDb), stateTable),
         statusApi,
         notifier: new SnsNotifier(hung.sns, { events: 'arn:aws:sns:us-east-1:000000000000:t' }),
+        alertNotifier: new SnsNotifier(hung.sns, { events: 'arn:aws:sns:us-east-1:000000000000:t' }),
         log,
         clock: { now: () => new Date() },
         random: seededRandom(3),
