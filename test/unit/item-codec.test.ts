@@ -284,7 +284,11 @@ describe('watcher-state item codec', () => {
   });
 
   it.each([
-    ['access_incident.kind', 'teapot', 'expected one of unauthorized, payment_required, forbidden, api_key_unavailable, systematic_not_found, systematic_rejected'],
+    [
+      'access_incident.kind',
+      'teapot',
+      'expected one of unauthorized, payment_required, forbidden, api_key_unavailable, systematic_not_found, systematic_rejected',
+    ],
     ['alert_owed.phase', 'closed', 'expected one of opened, recovered'],
     ['alert_owed.retry_at', 0, 'expected string, got number'],
     ['throttled_until', 1_764_410_400, 'expected string, got number'],
