@@ -16,6 +16,12 @@ export type SimulatorFault =
   | { kind: 'delay'; ms: number }
   | { kind: 'reset' };
 
+/**
+ * A fault served to every status request, whatever the job, while it is set: a gateway outage,
+ * a WAF block, a wrong base path (every job 404), an API that answers 400 to everything.
+ */
+export type StatusFault = Extract<SimulatorFault, { kind: 'http' }> | { kind: 'reset' };
+
 /** A fault that replaces the answer; `delay` only postpones it and is handled by the server. */
 export type ReplacingFault = Exclude<SimulatorFault, { kind: 'delay' }>;
 
@@ -85,7 +91,7 @@ export function faultReply(fault: ReplacingFault, context: FaultContext): Reply 
   const { document } = context;
   switch (fault.kind) {
     case 'http':
-      return httpFaultReply(fault, context);
+      return httpFaultReply(fault, context.problem);
     case 'garbage': {
       // A truncated document, as a proxy cutting the connection short would deliver.
       const json = JSON.stringify(document);
@@ -108,8 +114,21 @@ export function faultReply(fault: ReplacingFault, context: FaultContext): Reply 
   }
 }
 
-function httpFaultReply(fault: Extract<SimulatorFault, { kind: 'http' }>, context: FaultContext): Reply {
-  const reply = context.problem(fault.status, 'Simulated failure', 'Injected by the simulator.');
+/** The reply (or the reset) a {@link StatusFault} serves; `problem` as in {@link FaultContext}. */
+export function statusFaultReply(fault: StatusFault, problem: FaultContext['problem']): Reply | Reset {
+  return fault.kind === 'reset' ? { reset: true } : httpFaultReply(fault, problem);
+}
+
+/** Throws RangeError for a status fault the simulator could not serve (see {@link FaultQueues.inject}). */
+export function assertValidStatusFault(fault: StatusFault): void {
+  assertValidFault(fault);
+}
+
+function httpFaultReply(
+  fault: Extract<SimulatorFault, { kind: 'http' }>,
+  problem: FaultContext['problem'],
+): Reply {
+  const reply = problem(fault.status, 'Simulated failure', 'Injected by the simulator.');
   if (fault.status < 400) reply.headers['content-type'] = JSON_CONTENT_TYPE;
   if (fault.body !== undefined) {
     reply.body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);

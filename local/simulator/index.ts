@@ -8,7 +8,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUuid, seededRandom } from '../random.js';
 import { createFaultReply, CreateFaultQueue, type CreateFault } from './create-faults.js';
-import { faultReply, FaultQueues, type SimulatorFault } from './faults.js';
+import {
+  assertValidStatusFault,
+  faultReply,
+  FaultQueues,
+  statusFaultReply,
+  type SimulatorFault,
+  type StatusFault,
+} from './faults.js';
 import {
   jsonReply,
   parseCreateRequest,
@@ -41,7 +48,7 @@ export type {
   RandomJobOptions,
   SimulatedJobPlan,
 } from './plan.js';
-export type { SimulatorFault } from './faults.js';
+export type { SimulatorFault, StatusFault } from './faults.js';
 export type { CreateFault } from './create-faults.js';
 export type { SimulatorRequest } from './request-log.js';
 export type { WebhookDelivery } from './webhooks.js';
@@ -85,6 +92,7 @@ export class CompanyEnrichSimulator {
   private readonly userId: string;
   private apiKey: string;
   private accountState: AccountState = 'ok';
+  private statusFault: StatusFault | null = null;
   private traceCounter = 0;
 
   constructor(private readonly options: SimulatorOptions) {
@@ -159,6 +167,15 @@ export class CompanyEnrichSimulator {
     this.accountState = state;
   }
 
+  /**
+   * Serves `fault` to every status request from now on, before the key is even looked at (as a
+   * gateway, a WAF or a wrong base path would), and ahead of any per-job fault; null ends it.
+   */
+  setStatusFault(fault: StatusFault | null): void {
+    if (fault) assertValidStatusFault(fault);
+    this.statusFault = fault;
+  }
+
   /** Rotates the key: the old one is rejected from now on. */
   setApiKey(key: string): void {
     this.apiKey = requireKey(key);
@@ -214,6 +231,12 @@ export class CompanyEnrichSimulator {
     const isAccount = method === 'GET' && path === '/me';
     // The path is not echoed: a confused client might have put its key in it.
     if (!statusMatch && !isCreate && !isAccount) return this.problem(404, 'Not Found', 'No such endpoint.');
+    if (statusMatch && this.statusFault) {
+      const reply = statusFaultReply(this.statusFault, (status, title, detail) =>
+        this.problem(status, title, detail),
+      );
+      return { ...reply, jobId: (statusMatch[1] ?? '').toLowerCase() };
+    }
     const denied = this.authFailure(request);
     if (denied) return denied;
     if (statusMatch) return this.jobStatus(statusMatch[1] ?? '');

@@ -19,6 +19,24 @@ export interface RecordedCall {
   readonly responseBody: string;
 }
 
+/** A request as the code sent it, before it reaches the emulator. */
+export type OutgoingCall = Pick<RecordedCall, 'method' | 'path' | 'headers' | 'body'>;
+
+/** An answer the recorder gives instead of forwarding (a fault), recorded like any other. */
+export interface InjectedAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface RecorderOptions {
+  /**
+   * Looks at each request first: an answer returned is sent back (and recorded) instead of
+   * forwarding the request, so a test can make AWS fail the calls it chooses.
+   */
+  intercept?: (call: OutgoingCall) => InjectedAnswer | undefined;
+}
+
 export interface AwsCallRecorder {
   /** What to set AWS_ENDPOINT_URL to, e.g. `http://127.0.0.1:40123`. */
   readonly endpoint: string;
@@ -72,8 +90,26 @@ function forward(
   });
 }
 
-/** Starts a recorder on a free loopback port in front of `targetEndpoint` (the emulator's URL). */
-export async function startAwsCallRecorder(targetEndpoint: string): Promise<AwsCallRecorder> {
+/** The emulator's answer, or the one `intercept` gives in its place. */
+async function answerFor(
+  target: URL,
+  agent: http.Agent,
+  call: OutgoingCall & { rawBody: Buffer },
+  options: RecorderOptions,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const injected = options.intercept?.(call);
+  if (injected) return { ...injected, headers: { ...injected.headers }, body: Buffer.from(injected.body) };
+  return forward(target, agent, { ...call, body: call.rawBody });
+}
+
+/**
+ * Starts a recorder on a free loopback port in front of `targetEndpoint` (the emulator's URL);
+ * `options.intercept` may answer some requests itself.
+ */
+export async function startAwsCallRecorder(
+  targetEndpoint: string,
+  options: RecorderOptions = {},
+): Promise<AwsCallRecorder> {
   const target = new URL(targetEndpoint);
   const agent = new http.Agent({ keepAlive: true });
   let calls: RecordedCall[] = [];
@@ -84,12 +120,14 @@ export async function startAwsCallRecorder(targetEndpoint: string): Promise<AwsC
       const method = request.method ?? 'GET';
       const path = request.url ?? '/';
       try {
-        const answer = await forward(target, agent, { method, path, headers, body });
+        const text = body.toString('utf8');
+        const call = { method, path, headers, body: text, rawBody: body };
+        const answer = await answerFor(target, agent, call, options);
         calls.push({
           method,
           path,
           headers,
-          body: body.toString('utf8'),
+          body: text,
           status: answer.status,
           responseBody: answer.body.toString('utf8'),
         });
