@@ -286,10 +286,31 @@ export async function createNotifier(
       description,
     };
   }
-  const { ConfiguredTopicsNotifier, missingTopicVariables } = await import('./table-notifier.js');
-  const [{ ALERT_CHANNELS, JOB_CHANNELS }] = await Promise.all([
-    import('../functions/core/domain/notification-channel.js'),
-  ]);
+  return tableNotifiers({ jobSns, alertSns, terminal, operatorTerminal, description });
+}
+
+/**
+ * The notifiers for a real table: SNS only, every channel owned, so one whose topic is not set
+ * stays owed (`unpublished` says which variables are missing) instead of being "delivered" here.
+ */
+async function tableNotifiers(parts: {
+  jobSns: Notifier | null;
+  alertSns: Notifier | null;
+  terminal: Notifier;
+  operatorTerminal: Notifier;
+  description: string;
+}): Promise<{
+  notifier: Notifier;
+  alertNotifier: Notifier;
+  description: string;
+  unpublished: string | null;
+}> {
+  const { jobSns, alertSns, terminal, operatorTerminal, description } = parts;
+  const [{ ConfiguredTopicsNotifier, missingTopicVariables }, { ALERT_CHANNELS, JOB_CHANNELS }] =
+    await Promise.all([
+      import('./table-notifier.js'),
+      import('../functions/core/domain/notification-channel.js'),
+    ]);
   const missing = [
     ...new Set([
       ...missingTopicVariables(JOB_CHANNELS, jobSns?.channels ?? []),
