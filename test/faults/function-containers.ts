@@ -1,7 +1,7 @@
 /**
  * The poll and webhook functions as Lambda runs them, one container at a time: each container is
- * a cold start of the production wiring (`createLambdaRuntime` and the `wiring.ts` factories, as
- * `functions/poll/handler.ts` and `functions/webhook/handler.ts` put them together) from the
+ * a cold start of the production wiring (`createLambdaRuntime` and each function's `production-deps.ts`,
+ * exactly as its `handler.ts` puts them together) from the
  * environment the template gives the function, so the real SDK clients, configuration and
  * Middy/Powertools middleware run. Only the ports are reachable from here, which is what the
  * kill switch needs.
@@ -9,15 +9,10 @@
 import type { Context } from 'aws-lambda';
 import { loadPollFunctionConfig, loadWebhookFunctionConfig } from '../../functions/core/config.js';
 import { createLambdaRuntime } from '../../functions/core/lambda-runtime.js';
-import {
-  createSnsAlertNotifier,
-  createSnsNotifier,
-  createStatusApi,
-  createWebhookApplication,
-  createWebhookTokens,
-} from '../../functions/core/wiring.js';
-import { makeHandler, type PollHandlerDeps } from '../../functions/poll/make-handler.js';
+import { makeHandler } from '../../functions/poll/make-handler.js';
+import { pollHandlerDeps } from '../../functions/poll/production-deps.js';
 import { makeWebhookHandler } from '../../functions/webhook/make-handler.js';
+import { webhookHandlerDeps } from '../../functions/webhook/production-deps.js';
 import { seededRandom } from '../../local/random.js';
 import { contextFor } from '../support/deployed-function.js';
 import type { CallWatcher, KillPoint, KillSwitch } from './kill-switch.js';
@@ -55,21 +50,7 @@ export async function pollContainer(fn: StackFunction, seed: number) {
   const config = loadPollFunctionConfig(process.env);
   const runtime = createLambdaRuntime(config);
   await pinCredentials(runtime);
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
-  const deps: PollHandlerDeps = {
-    jobs: stores.jobs,
-    watcherState: stores.watcherState,
-    statusApi: createStatusApi(config, apiKeys),
-    notifier: createSnsNotifier(clients.sns, config),
-    alertNotifier: createSnsAlertNotifier(clients.sns, config),
-    log: logger,
-    logger,
-    metrics,
-    tracer,
-    clock,
-    random: seededRandom(seed),
-    policy: config.tick,
-  };
+  const deps = pollHandlerDeps(config, runtime, seededRandom(seed));
   let invocations = 0;
   return {
     runtime,
@@ -98,26 +79,7 @@ export async function webhookContainer(fn: StackFunction, seed: number) {
   const config = loadWebhookFunctionConfig(process.env);
   const runtime = createLambdaRuntime(config);
   await pinCredentials(runtime);
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
-  const handler = makeWebhookHandler({
-    webhooks: createWebhookApplication({
-      jobs: stores.jobs,
-      watcherState: stores.watcherState,
-      statusApi: createStatusApi(config, apiKeys),
-      notifier: createSnsNotifier(clients.sns, config),
-      alertNotifier: createSnsAlertNotifier(clients.sns, config),
-      tokens: createWebhookTokens(config, { secretsManager: clients.secretsManager }),
-      submissions: stores.submissions,
-      catalog: stores.catalog,
-      log: logger,
-      clock,
-      random: seededRandom(seed),
-      policy: config.tick,
-    }),
-    logger,
-    metrics,
-    tracer,
-  });
+  const handler = makeWebhookHandler(webhookHandlerDeps(config, runtime, seededRandom(seed)));
   let invocations = 0;
   return {
     runtime,
