@@ -367,10 +367,28 @@ async function collect(
     received,
     killedAfterPublish: new Set(counts.kills.publishedThenKilled),
     settleThrottled: new Set(log.writesThrottled.filter((write) => write.settle).map((write) => write.jobId)),
+    publishAnswerLost: new Set(calls.flatMap((call) => jobOfLostPublish(call) ?? [])),
     statusRequests: world.statusRequests(),
     calls,
     publishesRefused: [...log.publishesRefused.values()].reduce((sum, n) => sum + n, 0),
     writesThrottled: log.writesThrottled.length,
     stack: world.stack,
   };
+}
+
+/**
+ * The job of a `Publish` that SNS accepted (moto answered 200) after the function had stopped
+ * waiting for it (its request timed out): the message went out, the function saw a failure and
+ * publishes it again. The same window as a kill between publish and settle.
+ */
+function jobOfLostPublish(call: RecordedCall): string | null {
+  if (!call.answerLost || call.status !== 200) return null;
+  const form = new URLSearchParams(call.body);
+  if (form.get('Action') !== 'Publish') return null;
+  for (let entry = 1; form.has(`MessageAttributes.entry.${entry}.Name`); entry += 1) {
+    if (form.get(`MessageAttributes.entry.${entry}.Name`) === 'job_id') {
+      return form.get(`MessageAttributes.entry.${entry}.Value.StringValue`);
+    }
+  }
+  return null;
 }

@@ -66,7 +66,8 @@ describe(`the watcher under faults (${schedule.size.name} size, seed ${schedule.
       `Took ${(elapsedMs / 1000).toFixed(1)} s. Faults injected: ${result.kills.afterTerminalWrite.length} kills after a terminal write, ` +
         `${result.kills.afterPublish.length} after a publish, ${result.publishesRefused} SNS publishes refused, ` +
         `${result.writesThrottled} DynamoDB writes throttled, ${result.webhookCalls} webhook callbacks; ` +
-        `${result.invocationErrors} invocations ended in an error.`,
+        `${result.invocationErrors} invocations ended in an error; ` +
+        `${result.publishAnswerLost.size} jobs had a publish SNS accepted after the function gave up waiting.`,
     ]);
     const offenders = offendingJobs(schedule, result, terminalWriters(result.calls));
     const markdown =

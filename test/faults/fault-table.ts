@@ -27,6 +27,8 @@ export interface Observations {
   /** Jobs whose notification was published and then not settled: the documented duplicate window. */
   killedAfterPublish: Set<string>;
   settleThrottled: Set<string>;
+  /** Jobs one of whose publishes SNS accepted after the function had given up waiting (timeout). */
+  publishAnswerLost: Set<string>;
   /** Status requests the simulator received. */
   statusRequests: number;
 }
@@ -160,7 +162,9 @@ export function faultTable(schedule: FaultSchedule, observed: Observations): Tab
   const lost = perJob.filter(({ count }) => CHANNELS.some((channel) => count[channel] === 0));
   const duplicated = perJob.filter(({ count }) => CHANNELS.some((channel) => count[channel] > 1));
   const inWindow = (jobId: string): boolean =>
-    observed.killedAfterPublish.has(jobId) || observed.settleThrottled.has(jobId);
+    observed.killedAfterPublish.has(jobId) ||
+    observed.settleThrottled.has(jobId) ||
+    observed.publishAnswerLost.has(jobId);
   const outsideWindow = duplicated.filter(({ job }) => !inWindow(job.plan.jobId));
   const mixedIds = duplicated.filter(({ job }) => (eventIds.get(job.plan.jobId)?.size ?? 0) > 1);
   const wrongNotice = jobs.filter((job) =>
@@ -177,7 +181,7 @@ export function faultTable(schedule: FaultSchedule, observed: Observations): Tab
     row('Notifications delivered exactly once (every channel)', `${n}`, `${exactlyOnce.length}`, true),
     row('Notifications lost (a channel never got one)', '0', `${lost.length}`, lost.length === 0),
     row(
-      'Notifications duplicated (kill or failed settle after publish / elsewhere)',
+      'Notifications duplicated (kill, failed settle or timed-out publish after SNS accepted it / elsewhere)',
       'only after publish, before settle',
       `${duplicated.length - outsideWindow.length} / ${outsideWindow.length}`,
       outsideWindow.length === 0,
@@ -237,7 +241,9 @@ export function offendingJobs(
   };
   const countOf = (job: PlannedJob) => counts.get(job.plan.jobId) ?? { events: 0, email: 0, sms: 0 };
   const inWindow = (job: PlannedJob): boolean =>
-    observed.killedAfterPublish.has(job.plan.jobId) || observed.settleThrottled.has(job.plan.jobId);
+    observed.killedAfterPublish.has(job.plan.jobId) ||
+    observed.settleThrottled.has(job.plan.jobId) ||
+    observed.publishAnswerLost.has(job.plan.jobId);
   pick('duplicated', (job) => !inWindow(job) && CHANNELS.some((channel) => countOf(job)[channel] > 1));
   pick('lost', (job) => CHANNELS.some((channel) => countOf(job)[channel] === 0));
   pick('wrongly ended', (job) => {

@@ -23,6 +23,7 @@ function signedCall(service: string, fields: Partial<RecordedCall>): RecordedCal
     body: '',
     status: 200,
     responseBody: '',
+    answerLost: false,
     ...fields,
     headers: {
       authorization: `AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,

@@ -17,6 +17,11 @@ export interface RecordedCall {
   readonly body: string;
   readonly status: number;
   readonly responseBody: string;
+  /**
+   * The code stopped waiting (its request timed out or was aborted) before the answer came: the
+   * emulator may have done the work (e.g. delivered a message) while the code saw a failure.
+   */
+  readonly answerLost: boolean;
 }
 
 /** A request as the code sent it, before it reaches the emulator. */
@@ -119,6 +124,10 @@ export async function startAwsCallRecorder(
       const headers = forwardable(request.headers);
       const method = request.method ?? 'GET';
       const path = request.url ?? '/';
+      const client = { gone: false };
+      response.on('close', () => {
+        if (!response.writableFinished) client.gone = true;
+      });
       try {
         const text = body.toString('utf8');
         const call = { method, path, headers, body: text, rawBody: body };
@@ -130,6 +139,7 @@ export async function startAwsCallRecorder(
           body: text,
           status: answer.status,
           responseBody: answer.body.toString('utf8'),
+          answerLost: client.gone || response.destroyed,
         });
         response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
         response.end(answer.body);
