@@ -57,14 +57,14 @@ describe('estimatedRemainingMs', () => {
 
 describe('etaCheckDelayMs', () => {
   it('checks far from the end sparsely, but never more than the maximum gap apart', () => {
-    expect(ETA_MAX_GAP_MS).toBe(8 * MINUTE);
-    // 90 minutes left: a quarter would be 22.5 minutes, capped.
+    expect(ETA_MAX_GAP_MS).toBe(10 * MINUTE);
+    // 90 minutes left: 45% would be 40.5 minutes, capped.
     expect(etaCheckDelayMs(processing(30 * MINUTE, 2_500, 10_000), policy)).toBe(ETA_MAX_GAP_MS);
   });
 
   it('checks tighter as the estimated end approaches, down to the interval', () => {
-    // 16 minutes left: every 4 minutes; 2 minutes left: every interval.
-    expect(etaCheckDelayMs(processing(48 * MINUTE, 7_500, 10_000), policy)).toBe(4 * MINUTE);
+    // 16 minutes left: after 7.2 minutes; 2 minutes left: every interval.
+    expect(etaCheckDelayMs(processing(48 * MINUTE, 7_500, 10_000), policy)).toBe(7.2 * MINUTE);
     expect(etaCheckDelayMs(processing(118 * MINUTE, 9_833, 10_000), policy)).toBe(MINUTE);
   });
 

@@ -7,9 +7,13 @@ const MINUTE_MS = 60_000;
  * The longest a healthy job goes unchecked under the ETA cadence, webhook or not: a job that fails
  * mid-way is noticed within this bound (plus at most one interval for the schedule to come round).
  */
-export const ETA_MAX_GAP_MS = 8 * MINUTE_MS;
-/** Far from the estimated end, the next check comes after this share of the estimated time left. */
-export const ETA_REMAINING_SHARE = 0.25;
+export const ETA_MAX_GAP_MS = 10 * MINUTE_MS;
+/**
+ * Far from the estimated end, the next check comes after this share of the estimated time left.
+ * Chosen with `npm run bench` (docs/BENCHMARKS.md): larger shares save calls but let rate noise
+ * push the completion latency past the every-interval strategy's by more than 30 seconds.
+ */
+export const ETA_REMAINING_SHARE = 0.45;
 /**
  * How far the observed average rate may move between two checks before the estimate is not
  * trusted: beyond it the job has stalled or sped up, and today's age-based cadence takes over.
@@ -75,7 +79,7 @@ export function estimatedRemainingMs(input: EtaCadenceInput): number | null {
 /**
  * How long to wait before checking a healthy job again, using its estimated finishing time.
  *
- * Far from the estimate the job is checked after a quarter of the time left, so the gaps shrink
+ * Far from the estimate the job is checked after 45% of the time left, so the gaps shrink
  * geometrically as the end approaches and reach the schedule's interval around it; no gap is
  * longer than {@link ETA_MAX_GAP_MS}, which bounds how late a mid-way failure is seen. Without
  * progress to learn from (`pending`, zero counts, counts going backwards, a changed rate) it is
