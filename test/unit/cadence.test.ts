@@ -61,9 +61,9 @@ describe('the check decision of a webhook job', () => {
     retentionMs: null,
   };
 
-  it('schedules its next check by the stretched cadence', () => {
+  it('schedules its next check by the stretched cadence when there is no progress to learn from', () => {
     const now = '2026-11-29T10:05:00.000Z';
-    const answer = snapshot({ status: 'processing', created_at: T0 });
+    const answer = snapshot({ status: 'processing', created_at: T0, success_count: 0, failed_count: 0 });
     const plain = decideAfterAnswer(trackedJob(), answer, now, decisionPolicy);
     const hooked = decideAfterAnswer(trackedJob({ webhook: true }), answer, now, decisionPolicy);
     expect(plain.update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');

@@ -13,6 +13,8 @@ import {
   systematicProblem,
 } from '../../functions/core/domain/systematic-answers.js';
 import { ApiThrottledError, StatusApiError } from '../../functions/core/domain/errors.js';
+import { addMs } from '../../functions/core/domain/cadence.js';
+import { ETA_MAX_GAP_MS, ETA_REMAINING_SHARE } from '../../functions/core/domain/eta-cadence.js';
 import { seededRandom } from '../../local/random.js';
 import { JOB_ID, POLICY, snapshot, T0, trackedJob } from '../support/builders.js';
 
@@ -31,7 +33,33 @@ describe('decideAfterAnswer', () => {
       counts: { total_domains: 10_000, success_count: 4_000, failed_count: 12, credits_charged: 0 },
     });
     expect(decision.update.notificationOwed).toBeUndefined();
-    expect(decision.update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');
+    // 4,012 of 10,000 in the 6 minutes since started_at: about 9 minutes left, checked after 45% of them.
+    const leftMs = (5_988 / 4_012) * 6 * 60_000;
+    expect(decision.update.nextCheckAt).toBe(addMs(NOW, Math.round(ETA_REMAINING_SHARE * leftMs)));
+  });
+
+  it('checks a processing job sparsely far from its estimated end and every interval near it', () => {
+    const started = { started_at: '2026-11-29T09:00:00.000Z', created_at: '2026-11-29T09:00:00.000Z' };
+    const job = trackedJob({ status: 'processing' });
+    // 10% in an hour: nine hours left, checked after the maximum gap.
+    const early = snapshot({ ...started, success_count: 990, failed_count: 10 });
+    expect(decideAfterAnswer(job, early, NOW, POLICY).update.nextCheckAt).toBe(addMs(NOW, ETA_MAX_GAP_MS));
+    // 99% in an hour: 36 seconds left, checked at the next interval.
+    const late = snapshot({ ...started, success_count: 9_800, failed_count: 100 });
+    expect(decideAfterAnswer(job, late, NOW, POLICY).update.nextCheckAt).toBe('2026-11-29T10:06:00.000Z');
+  });
+
+  it('falls back to the age-based cadence when the counts went backwards since the stored snapshot', () => {
+    const started = { started_at: '2026-11-29T07:00:00.000Z', created_at: '2026-11-29T07:00:00.000Z' };
+    const stored = snapshot({ ...started, success_count: 6_000, failed_count: 0 });
+    const job = trackedJob({
+      status: 'processing',
+      snapshot: stored,
+      lastCheckedAt: '2026-11-29T10:00:00.000Z',
+    });
+    const answer = snapshot({ ...started, success_count: 5_000, failed_count: 0 });
+    // Three hours old: the age-based cadence says every five intervals.
+    expect(decideAfterAnswer(job, answer, NOW, POLICY).update.nextCheckAt).toBe('2026-11-29T10:10:00.000Z');
   });
 
   it('accepts skipped statuses and owes one notification with a stable event id', () => {
@@ -102,8 +130,8 @@ describe('decideAfterAnswer', () => {
     expect(decision.update.nextCheckAt > NOW).toBe(true);
   });
 
-  it('checks long-running jobs less often, but completing jobs every interval', () => {
-    const old = snapshot({ created_at: '2026-11-29T06:00:00.000Z' });
+  it('checks long-running jobs without progress less often, but completing jobs every interval', () => {
+    const old = snapshot({ created_at: '2026-11-29T06:00:00.000Z', started_at: null });
     const processing = decideAfterAnswer(
       trackedJob({ status: 'processing' }),
       { ...old, status: 'processing' },

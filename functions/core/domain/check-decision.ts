@@ -1,5 +1,6 @@
-import { addMs, backoffDelayMs, healthyCheckDelayMs, type CadencePolicy } from './cadence.js';
+import { addMs, backoffDelayMs, type CadencePolicy } from './cadence.js';
 import { StatusApiErrorKind, type StatusApiError } from './errors.js';
+import { etaCheckDelayMs, type ProgressObservation } from './eta-cadence.js';
 import {
   countsOf,
   jobEventId,
@@ -76,6 +77,24 @@ function ageMs(job: TrackedJob, now: string, latest: JobSnapshot | null): number
   return Number.isFinite(age) ? Math.max(age, 0) : 0;
 }
 
+/** A snapshot's progress as the ETA cadence reads it; done is null unless both counters are known. */
+function progressOf(snapshot: JobSnapshot | null, at: string | null): ProgressObservation | null {
+  if (!snapshot || at === null) return null;
+  const { success_count: success, failed_count: failed } = snapshot;
+  const done = success === null || failed === null ? null : success + failed;
+  return { atMs: Date.parse(at), done, total: snapshot.total_domains };
+}
+
+function parsedOrNull(iso: string | null | undefined): number | null {
+  const ms = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * When to check a healthy job next: the ETA cadence, fed from the answer just received and the
+ * snapshot the previous check stored (no extra attributes are written for it). Without a fresh
+ * answer (`latest` null) there is no progress to read and the age-based cadence applies.
+ */
 function healthyNextCheck(
   job: TrackedJob,
   status: JobStatus,
@@ -83,7 +102,17 @@ function healthyNextCheck(
   policy: DecisionPolicy,
   latest: JobSnapshot | null = null,
 ): string {
-  const delayMs = healthyCheckDelayMs(status, ageMs(job, now, latest), policy, { webhook: job.webhook });
+  const delayMs = etaCheckDelayMs(
+    {
+      status,
+      jobAgeMs: ageMs(job, now, latest),
+      startedAtMs: parsedOrNull(latest?.started_at ?? job.snapshot?.started_at),
+      latest: progressOf(latest, now) ?? { atMs: Date.parse(now), done: null, total: null },
+      previous: progressOf(job.snapshot, job.lastCheckedAt),
+      webhook: job.webhook,
+    },
+    policy,
+  );
   return addMs(now, delayMs);
 }
 
