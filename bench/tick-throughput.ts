@@ -31,7 +31,7 @@ import type { BenchSection } from './section.js';
 
 const JOBS = Number(process.env.BENCH_TICK_JOBS ?? 10_000);
 const API_LATENCY_MS = 50;
-const CONCURRENCY = Number(process.env.BENCH_TICK_CONCURRENCY ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_TICK_CONCURRENCY ?? 32);
 const PAGE_SIZE = 100;
 const HOUR = 3_600_000;
 const START = Date.parse('2026-11-29T10:00:00.000Z');

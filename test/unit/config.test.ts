@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       notFoundLimit: 3,
       notificationLeaseMs: 300_000,
       retentionMs: 90 * 86_400_000,
-      concurrency: 8,
+      concurrency: 32,
       requestsPerSecond: null,
       pageSize: 100,
       requestTimeoutMs: 8_000,
