@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { costModelSection, typicalCheckedJob, writeUnitsPerCheck } from '../../bench/cost-model.js';
+import {
+  checksPerJob,
+  costModelSection,
+  typicalCheckedJob,
+  writeUnitsPerCheck,
+} from '../../bench/cost-model.js';
 import { encodeJobItem } from '../../functions/core/adapters/dynamodb/job-item.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { startDynalite } from '../support/dynalite.js';
@@ -58,5 +64,12 @@ describe('the cost model write units', () => {
       '≤ $5 / month at 10,000 jobs',
     ]);
     expect(section.markdown).toContain('Step Functions per-job poller');
+  });
+
+  it('matches the DynamoDB writes row of docs/DEPLOY.md', () => {
+    const deploy = readFileSync(new URL('../../docs/DEPLOY.md', import.meta.url), 'utf8');
+    const row = deploy.split('\n').find((line) => line.startsWith('| DynamoDB writes')) ?? '';
+    const checks = (checksPerJob() * 100).toLocaleString('en-US');
+    expect(row).toContain(`${checks} checks × ${writeUnitsPerCheck().total} WRU`);
   });
 });
