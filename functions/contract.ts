@@ -86,6 +86,8 @@ export const ENVIRONMENT = {
   apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
   pollIntervalSeconds: 'POLL_INTERVAL_SECONDS',
   checkConcurrency: 'CHECK_CONCURRENCY',
+  /** Cap on status requests per second to CompanyEnrich (token bucket); 0: no cap. */
+  statusRateLimit: 'STATUS_RATE_LIMIT',
   duePageSize: 'DUE_PAGE_SIZE',
   apiTimeoutMs: 'API_TIMEOUT_MS',
   notFoundLimit: 'NOT_FOUND_LIMIT',

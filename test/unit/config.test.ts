@@ -25,10 +25,18 @@ describe('loadConfig', () => {
       notFoundLimit: 3,
       notificationLeaseMs: 300_000,
       retentionMs: 90 * 86_400_000,
-      concurrency: 8,
+      concurrency: 32,
+      requestsPerSecond: null,
       pageSize: 100,
       requestTimeoutMs: 8_000,
     });
+  });
+
+  it('caps status requests per second when STATUS_RATE_LIMIT is set, and names a bad value', () => {
+    expect(loadConfig({ ...LAMBDA_ENV, STATUS_RATE_LIMIT: '25' }).tick.requestsPerSecond).toBe(25);
+    expect(() => loadConfig({ ...LAMBDA_ENV, STATUS_RATE_LIMIT: '-1' })).toThrow(
+      'STATUS_RATE_LIMIT must be a whole number from 0 to 10000 (got "-1")',
+    );
   });
 
   it('names the bad variable and the value it got', () => {

@@ -14,6 +14,7 @@ import { checkJob } from './poll-tick/check-job.js';
 import { applyHeldVerdicts } from './poll-tick/held-verdicts.js';
 import { deliverOwedNotification, notificationLeaseUntil } from './poll-tick/notification-delivery.js';
 import type { PollTickDeps, PollTickRequest, TickContext } from './poll-tick/tick-context.js';
+import { requestRate } from './poll-tick/request-rate.js';
 import { TickDeadline } from './poll-tick/tick-deadline.js';
 import { TickTally, type TickSummary } from './poll-tick/tick-summary.js';
 
@@ -47,6 +48,7 @@ export async function runPollTick(deps: PollTickDeps, request: PollTickRequest):
     deadline,
     apiSignal: AbortSignal.any([deadline.signal, gate.signal]),
     heldVerdicts: [],
+    rate: requestRate(policy.requestsPerSecond, clock, deps.sleep),
   };
 
   let state: WatcherState;

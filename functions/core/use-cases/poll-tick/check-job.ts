@@ -15,6 +15,7 @@ import {
 import type { TrackedJob } from '../../domain/job.js';
 import { systematicKindOf } from '../../domain/systematic-answers.js';
 import { deliverNotification, withLeaseOnRealClock } from './notification-delivery.js';
+import { UNLIMITED_RATE } from './request-rate.js';
 import type { TickContext } from './tick-context.js';
 
 /** A check whose answer has been turned into a decision, ready to be written. */
@@ -85,7 +86,13 @@ async function requestStatus(context: TickContext, job: TrackedJob): Promise<Che
     tally.defer(stop ?? gate.halted);
     return null;
   }
-  // Re-checked after waiting for the probe: time may have run out meanwhile.
+  // Paced to the API's allowed rate; a wait cut short by the deadline or a halt sends nothing.
+  if (!(await (context.rate ?? UNLIMITED_RATE).take(context.apiSignal))) {
+    gate.settle('inconclusive');
+    tally.defer(deadline.timeToStop() ?? gate.halted);
+    return null;
+  }
+  // Re-checked after waiting for the probe and a token: time may have run out meanwhile.
   if (deadline.timeToStop()) {
     gate.settle('inconclusive');
     tally.defer(deadline.timeToStop());

@@ -1,6 +1,7 @@
 import type { DecisionPolicy } from '../../domain/check-decision.js';
 import type { Clock, JobStore, Log, Notifier, StatusApi, WatcherStateStore } from '../../ports.js';
 import type { ApiGate } from './api-gate.js';
+import type { RequestRate, Sleep } from './request-rate.js';
 import type { DecidedCheck } from './check-job.js';
 import type { TickDeadline } from './tick-deadline.js';
 import type { TickTally } from './tick-summary.js';
@@ -13,6 +14,8 @@ export interface TickPolicy extends DecisionPolicy {
   pageSize: number;
   /** The longest one status request may take; no check starts unless this much time is left. */
   requestTimeoutMs: number;
+  /** The cap on status requests per second (token bucket); null or absent: no cap. */
+  requestsPerSecond?: number | null;
 }
 
 export interface PollTickDeps {
@@ -29,6 +32,8 @@ export interface PollTickDeps {
   /** Floats in [0, 1) for backoff jitter. */
   random: () => number;
   policy: TickPolicy;
+  /** Waits for the rate cap; real time unless a test counts instead. */
+  sleep?: Sleep;
 }
 
 export interface PollTickRequest {
@@ -52,4 +57,6 @@ export interface TickContext {
   apiSignal: AbortSignal;
   /** Verdicts ending a job on a 404 or a 400/422, written (or not) once the tick knows if they were systematic. */
   heldVerdicts: DecidedCheck[];
+  /** Paces status requests to `policy.requestsPerSecond`; absent: no cap (a webhook hint's single check). */
+  rate?: RequestRate;
 }

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checksPerJob,
+  costModelSection,
+  typicalCheckedJob,
+  writeUnitsPerCheck,
+} from '../../bench/cost-model.js';
+import { encodeJobItem } from '../../functions/core/adapters/dynamodb/job-item.js';
+import { documentClient } from '../../functions/core/wiring.js';
+import { startDynalite } from '../support/dynalite.js';
+import { createJobsTable, dynamoDbClientFor } from '../support/emulators.js';
+
+describe('the cost model write units', () => {
+  let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+  let documents: ReturnType<typeof documentClient>;
+  let tableName: string;
+
+  beforeAll(async () => {
+    dynalite = await startDynalite();
+    const client = dynamoDbClientFor(dynalite.endpoint);
+    documents = documentClient(client);
+    tableName = await createJobsTable(client);
+  });
+  afterAll(async () => {
+    await dynalite.stop();
+  });
+
+  it('counts the table units of a check as dynalite reports them (ReturnConsumedCapacity)', async () => {
+    const job = typicalCheckedJob();
+    const item = encodeJobItem(job);
+    await documents.send(new PutCommand({ TableName: tableName, Item: item }));
+    const { ConsumedCapacity } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: item.pk },
+        UpdateExpression: 'SET next_check_at = :next, last_checked_at = :now',
+        ExpressionAttributeValues: {
+          ':next': '2026-11-29T10:34:00.000Z',
+          ':now': '2026-11-29T10:32:00.000Z',
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    expect(ConsumedCapacity?.CapacityUnits).toBe(writeUnitsPerCheck(job).table);
+  });
+
+  it('counts an item over 1 KB as two table units, as dynalite does', async () => {
+    const job = { ...typicalCheckedJob(), label: 'x'.repeat(400) };
+    const item = encodeJobItem(job);
+    const { ConsumedCapacity } = await documents.send(
+      new PutCommand({ TableName: tableName, Item: item, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    expect(ConsumedCapacity?.CapacityUnits).toBe(2);
+    expect(writeUnitsPerCheck(job).table).toBe(2);
+  });
+
+  it('reports every goal the issue names in the bench section', () => {
+    const section = costModelSection();
+    expect(section.goals.map((goal) => goal.goal)).toEqual([
+      '≤ 2 DynamoDB write units per check',
+      '≤ $3 / month at 100 jobs',
+      '≤ $5 / month at 10,000 jobs',
+    ]);
+    expect(section.markdown).toContain('Step Functions per-job poller');
+  });
+
+  it('matches the DynamoDB writes row of docs/DEPLOY.md', () => {
+    const deploy = readFileSync(new URL('../../docs/DEPLOY.md', import.meta.url), 'utf8');
+    const row = deploy.split('\n').find((line) => line.startsWith('| DynamoDB writes')) ?? '';
+    const checks = (checksPerJob() * 100).toLocaleString('en-US');
+    expect(row).toContain(`${checks} checks × ${writeUnitsPerCheck().total} WRU`);
+  });
+});
