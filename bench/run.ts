@@ -1,0 +1,48 @@
+/**
+ * `npm run bench`: runs every report section, prints one table with each goal of issue 9 next to
+ * what was measured, and writes the same figures to docs/BENCHMARKS.md with the polling chart.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { costModelSection } from './cost-model.js';
+import { pollingChartSvg } from './polling/chart.js';
+import { pollingStrategiesSection } from './polling/section.js';
+import type { BenchSection } from './section.js';
+import { tickThroughputSection } from './tick-throughput.js';
+
+const DOCS = new URL('../docs/', import.meta.url);
+
+function goalsTable(sections: readonly BenchSection[]): string {
+  const rows = sections.flatMap((s) =>
+    s.goals.map((g) => `| ${s.title} | ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`),
+  );
+  return ['| Section | Goal | Measured | Met |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function report(sections: readonly BenchSection[], machine: string): string {
+  return [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (`bench/run.ts`); rerun it to refresh every figure on this page.',
+    `Last run: ${new Date().toISOString()} on ${machine}.`,
+    '',
+    '## Goals',
+    '',
+    goalsTable(sections),
+    '',
+    ...sections.flatMap((s) => [`## ${s.title}`, '', s.markdown, '']),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const polling = pollingStrategiesSection();
+  const sections = [polling.section, await tickThroughputSection(), costModelSection()];
+  const machine = `${cpus().length} cores, Node ${process.version}`;
+  console.log(goalsTable(sections));
+  writeFileSync(new URL('benchmarks-polling.svg', DOCS), pollingChartSvg(polling.results));
+  writeFileSync(new URL('BENCHMARKS.md', DOCS), report(sections, machine));
+  console.log(`\nWrote ${fileURLToPath(new URL('BENCHMARKS.md', DOCS))} and benchmarks-polling.svg`);
+}
+
+await main();
