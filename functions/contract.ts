@@ -131,6 +131,31 @@ export type TickMetricName = (typeof TickMetric)[keyof typeof TickMetric];
 /** Powertools' `service` dimension: Metrics adds it to every metric, singleMetric() included. */
 export const SERVICE_DIMENSION = 'service';
 
+/**
+ * Every custom metric series the functions publish (all from the poll function, in the stack's
+ * namespace): only what an alarm reads. CloudWatch bills a series for the hours it is published
+ * in, so `problems` series cost nothing in a healthy month; the rest of what a tick did is in its
+ * summary log line and the stack's saved Logs Insights queries.
+ */
+export const CUSTOM_METRIC_SERIES: readonly {
+  readonly name: string;
+  readonly dimensions: readonly string[];
+  /** `checks`: on every tick that checked a job; `problems`: only in a tick where it is non-zero; `always`: every invocation. */
+  readonly published: 'always' | 'checks' | 'problems';
+}[] = [
+  /** The degraded-API alarm's denominator. */
+  { name: 'JobsChecked', dimensions: [SERVICE_DIMENSION], published: 'checks' },
+  /** API errors of the ACCESS_ERROR_KINDS, summed. */
+  { name: 'ApiAccessErrors', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  /** API errors of the DEGRADED_API_ERROR_KINDS, summed. */
+  { name: 'ApiDegradedErrors', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  /** 1 in a tick halted because CompanyEnrich throttles the watcher. */
+  { name: 'ThrottledHalts', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: 'PublishFailures', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  /** Seconds, in a tick that found a notification or operator alert still owed. */
+  { name: 'OldestOwedNotificationSeconds', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+];
+
 /** The extra dimension of each per-kind metric (`singleMetric()` in `recordTickMetrics`). */
 export const TICK_METRIC_DIMENSION = {
   [TickMetric.ApiErrors]: 'ErrorKind',
