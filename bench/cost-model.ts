@@ -3,74 +3,22 @@
  * instead (a Step Functions per-job poller, a cron script on the smallest instance), for 100 and
  * 10,000 one-hour jobs. us-east-1 list prices, free tiers excluded, SMS aside.
  *
- * Figures come from the code where the code decides them: the checks per job replay the
- * cadence (`healthyCheckDelayMs`), the write units per check come from the size of a typical
- * job item (`encodeJobItem`) and the due index's projection. test/unit/cost-model.test.ts checks
- * the item-size rule against dynalite's ReturnConsumedCapacity (table units; dynalite does not
- * report index units, so those are derived from the projection).
+ * The figures are counted from the code, not typed in: checks per job from the ETA cadence
+ * replay, write units per check from `writeUnitsPerCheck()`, alarms, keys, secrets, dashboards,
+ * memory, tracing and the schedule from the synthesized template, custom metric series from
+ * `CUSTOM_METRIC_SERIES`, the key cache from the poll function's configuration, log bytes
+ * measured on the real poll handler (bench/cost/). What nothing decides is in `ASSUMED`
+ * (bench/cost/prices.ts) and named next to the line it moves.
  */
 import { encodeJobItem } from '../functions/core/adapters/dynamodb/job-item.js';
-import { healthyCheckDelayMs } from '../functions/core/domain/cadence.js';
 import { JobStatus } from '../functions/core/domain/job-status.js';
 import type { TrackedJob } from '../functions/core/domain/job.js';
+import { total, watcherBill } from './cost/bill.js';
+import { gatherCostInputs, type CostInputs } from './cost/inputs.js';
+import { benchmarksMarkdown, deployTable, usd } from './cost/report.js';
 import type { BenchSection } from './section.js';
 
-const MINUTE_MS = 60_000;
-const TICKS_PER_MONTH = 30 * 24 * 60;
-const JOB_DURATION_MS = 60 * MINUTE_MS;
 const KB = 1024;
-
-/** us-east-1 list prices in dollars. */
-export const PRICES = {
-  schedulerPerMillion: 1.0,
-  lambdaRequestsPerMillion: 0.2,
-  lambdaGbSecond: 0.0000133334,
-  dynamoReadPerMillion: 0.125,
-  dynamoWritePerMillion: 0.625,
-  snsPublishPerMillion: 0.5,
-  snsEmailPer100k: 2.0,
-  kmsKeyMonthly: 1.0,
-  kmsPer10k: 0.03,
-  secretMonthly: 0.4,
-  secretsPer10k: 0.05,
-  customMetricMonthly: 0.3,
-  alarmMetricMonthly: 0.1,
-  dashboardMonthly: 3.0,
-  logsPerGb: 0.5,
-  xrayPerMillion: 5.0,
-  stepFunctionsPer1000Transitions: 0.025,
-  t4gNanoHourly: 0.0042,
-  gp3PerGbMonth: 0.08,
-} as const;
-
-/** Deployment facts the model takes from docs/DEPLOY.md and the stack (not yet counted from the template). */
-export const DEPLOYMENT = {
-  idleTickSeconds: 0.2,
-  checkSeconds: 0.05,
-  memoryGb: 0.25,
-  readUnitsPerTick: 2,
-  readUnitsPerCheck: 0.5,
-  snsPublishesPerJob: 3,
-  emailsPerJob: 1,
-  secrets: 2,
-  customMetricSeries: 26,
-  alarmedMetrics: 21,
-  dashboards: 1,
-  logBytesPerTick: 5.5 * KB,
-  stepFunctionsPollSeconds: 30,
-  stepFunctionsTransitionsPerPoll: 4,
-  cronDiskGb: 8,
-} as const;
-
-/** The checks an hour-long job gets from the default cadence (one-minute schedule). */
-export function checksPerJob(durationMs = JOB_DURATION_MS): number {
-  const policy = { pollIntervalMs: MINUTE_MS, maxBackoffMs: 30 * MINUTE_MS };
-  let checks = 0;
-  for (let age = 0; age < durationMs; age += healthyCheckDelayMs(JobStatus.Processing, age, policy)) {
-    checks += 1;
-  }
-  return checks + 1; // the check that sees the end
-}
 
 /**
  * DynamoDB's item size rule: attribute names plus values (strings in UTF-8, numbers about one
@@ -152,101 +100,29 @@ export function writeUnitsPerCheck(job: TrackedJob = typicalCheckedJob()): {
   return { itemBytes: bytes, table, dueIndex, total: table + dueIndex };
 }
 
-/** One line of the bill. */
-export interface CostLine {
-  readonly item: string;
-  readonly dollars: number;
+/** The model's inputs for the code as it is (synthesis, replay, one measured run: seconds). */
+export function costModelInputs(): Promise<CostInputs> {
+  return gatherCostInputs(writeUnitsPerCheck().total);
 }
 
-/** The watcher's monthly bill for `jobs` hour-long jobs. */
-export function watcherMonthlyCost(jobs: number): CostLine[] {
-  const checks = jobs * checksPerJob();
-  const wru = writeUnitsPerCheck().total;
-  const gbSeconds =
-    (TICKS_PER_MONTH * DEPLOYMENT.idleTickSeconds + checks * DEPLOYMENT.checkSeconds) * DEPLOYMENT.memoryGb;
-  const itemKb = writeUnitsPerCheck().itemBytes / KB;
-  return [
-    { item: 'Scheduler', dollars: (TICKS_PER_MONTH * PRICES.schedulerPerMillion) / 1e6 },
-    { item: 'Lambda requests', dollars: (TICKS_PER_MONTH * PRICES.lambdaRequestsPerMillion) / 1e6 },
-    { item: 'Lambda compute', dollars: gbSeconds * PRICES.lambdaGbSecond },
-    {
-      item: 'DynamoDB reads',
-      dollars:
-        ((TICKS_PER_MONTH * DEPLOYMENT.readUnitsPerTick + checks * DEPLOYMENT.readUnitsPerCheck) *
-          PRICES.dynamoReadPerMillion) /
-        1e6,
-    },
-    { item: 'DynamoDB writes', dollars: (checks * wru * PRICES.dynamoWritePerMillion) / 1e6 },
-    { item: 'DynamoDB storage + PITR', dollars: ((jobs * 3 * itemKb) / (KB * KB)) * 0.45 },
-    {
-      item: 'SNS',
-      dollars:
-        (jobs * DEPLOYMENT.snsPublishesPerJob * PRICES.snsPublishPerMillion) / 1e6 +
-        (jobs * DEPLOYMENT.emailsPerJob * PRICES.snsEmailPer100k) / 1e5,
-    },
-    { item: 'KMS', dollars: PRICES.kmsKeyMonthly + ((jobs * 6) / 1e4) * PRICES.kmsPer10k },
-    {
-      item: 'Secrets Manager',
-      dollars: DEPLOYMENT.secrets * PRICES.secretMonthly + ((8_640 + jobs) / 1e4) * PRICES.secretsPer10k,
-    },
-    { item: 'Custom metrics', dollars: DEPLOYMENT.customMetricSeries * PRICES.customMetricMonthly },
-    { item: 'Alarms', dollars: DEPLOYMENT.alarmedMetrics * PRICES.alarmMetricMonthly },
-    { item: 'Dashboard', dollars: DEPLOYMENT.dashboards * PRICES.dashboardMonthly },
-    { item: 'Logs', dollars: ((TICKS_PER_MONTH * DEPLOYMENT.logBytesPerTick) / KB ** 3) * PRICES.logsPerGb },
-    { item: 'X-Ray', dollars: (TICKS_PER_MONTH * PRICES.xrayPerMillion) / 1e6 },
-  ];
+/** docs/DEPLOY.md's cost table for the code as it is. */
+export async function deployCostTable(inputs?: CostInputs): Promise<string> {
+  return deployTable(inputs ?? (await costModelInputs()));
 }
-
-/** A Step Functions state machine per job, waiting 30 s between polls. */
-export function stepFunctionsMonthlyCost(jobs: number): number {
-  const polls = JOB_DURATION_MS / 1000 / DEPLOYMENT.stepFunctionsPollSeconds;
-  const transitions = jobs * polls * DEPLOYMENT.stepFunctionsTransitionsPerPoll;
-  const lambdaRequests = jobs * polls;
-  return (
-    (transitions / 1000) * PRICES.stepFunctionsPer1000Transitions +
-    (lambdaRequests * PRICES.lambdaRequestsPerMillion) / 1e6
-  );
-}
-
-/** A cron script on a t4g.nano with an 8 GB gp3 disk: flat, whatever the job count. */
-export function cronInstanceMonthlyCost(): number {
-  return PRICES.t4gNanoHourly * 24 * 30 + DEPLOYMENT.cronDiskGb * PRICES.gp3PerGbMonth;
-}
-
-function total(lines: readonly CostLine[]): number {
-  return lines.reduce((sum, line) => sum + line.dollars, 0);
-}
-
-const usd = (dollars: number): string => `$${dollars.toFixed(2)}`;
 
 /** The cost-model section of `npm run bench`. */
-export function costModelSection(): BenchSection {
-  const units = writeUnitsPerCheck();
-  const small = watcherMonthlyCost(100);
-  const large = watcherMonthlyCost(10_000);
-  const rows = small.map(
-    (line, index) => `| ${line.item} | ${usd(line.dollars)} | ${usd(large[index]?.dollars ?? 0)} |`,
-  );
-  const markdown = [
-    `Checks per one-hour job (default cadence): ${checksPerJob()}. Typical job item: ${units.itemBytes} bytes;`,
-    `write units per check: ${units.table} (table, the figure dynalite's ReturnConsumedCapacity reports) + ${units.dueIndex}`,
-    '(due index, projection ALL, sort key changes: delete + put, derived from the item size) = ' +
-      `${units.total}.`,
-    '',
-    '| Item | 100 jobs | 10,000 jobs |',
-    '| --- | --- | --- |',
-    ...rows,
-    `| **Watcher total** | **${usd(total(small))}** | **${usd(total(large))}** |`,
-    `| Step Functions per-job poller (30 s) | ${usd(stepFunctionsMonthlyCost(100))} | ${usd(stepFunctionsMonthlyCost(10_000))} |`,
-    `| Cron on t4g.nano + 8 GB gp3 | ${usd(cronInstanceMonthlyCost())} | ${usd(cronInstanceMonthlyCost())} |`,
-  ].join('\n');
+export async function costModelSection(given?: CostInputs): Promise<BenchSection> {
+  const inputs = given ?? (await costModelInputs());
+  const small = total(watcherBill(inputs, 100));
+  const large = total(watcherBill(inputs, 10_000));
+  const units = inputs.writeUnitsPerCheck;
   return {
     title: 'Monthly cost model',
-    markdown,
+    markdown: benchmarksMarkdown(inputs),
     goals: [
-      { goal: '≤ 2 DynamoDB write units per check', measured: String(units.total), met: units.total <= 2 },
-      { goal: '≤ $3 / month at 100 jobs', measured: usd(total(small)), met: total(small) <= 3 },
-      { goal: '≤ $5 / month at 10,000 jobs', measured: usd(total(large)), met: total(large) <= 5 },
+      { goal: '≤ 2 DynamoDB write units per check', measured: String(units), met: units <= 2 },
+      { goal: '≤ $3 / month at 100 jobs', measured: usd(small), met: small <= 3 },
+      { goal: '≤ $5 / month at 10,000 jobs', measured: usd(large), met: large <= 5 },
     ],
   };
 }

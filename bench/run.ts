@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { costModelSection } from './cost-model.js';
+import { costModelInputs, costModelSection, deployCostTable } from './cost-model.js';
+import { DEPLOY_DOC, writeDeployCostTable } from './cost/deploy-doc.js';
 import { pollingChartSvg } from './polling/chart.js';
 import { pollingStrategiesSection } from './polling/section.js';
 import type { BenchSection } from './section.js';
@@ -37,12 +38,16 @@ function report(sections: readonly BenchSection[], machine: string): string {
 
 async function main(): Promise<void> {
   const polling = pollingStrategiesSection();
-  const sections = [polling.section, await tickThroughputSection(), costModelSection()];
+  const costInputs = await costModelInputs();
+  const sections = [polling.section, await tickThroughputSection(), await costModelSection(costInputs)];
   const machine = `${cpus().length} cores, Node ${process.version}`;
   console.log(goalsTable(sections));
   writeFileSync(new URL('benchmarks-polling.svg', DOCS), pollingChartSvg(polling.results));
   writeFileSync(new URL('BENCHMARKS.md', DOCS), report(sections, machine));
-  console.log(`\nWrote ${fileURLToPath(new URL('BENCHMARKS.md', DOCS))} and benchmarks-polling.svg`);
+  await writeDeployCostTable(await deployCostTable(costInputs));
+  console.log(
+    `\nWrote ${fileURLToPath(new URL('BENCHMARKS.md', DOCS))}, benchmarks-polling.svg and ${DEPLOY_DOC}'s cost table`,
+  );
 }
 
 await main();
