@@ -15,7 +15,7 @@ import { JobStatus } from '../functions/core/domain/job-status.js';
 import type { TrackedJob } from '../functions/core/domain/job.js';
 import { total, watcherBill } from './cost/bill.js';
 import { gatherCostInputs, type CostInputs } from './cost/inputs.js';
-import { benchmarksMarkdown, deployTable, usd } from './cost/report.js';
+import { benchmarksMarkdown, deploySection, usd } from './cost/report.js';
 import type { BenchSection } from './section.js';
 
 const KB = 1024;
@@ -105,9 +105,9 @@ export function costModelInputs(): Promise<CostInputs> {
   return gatherCostInputs(writeUnitsPerCheck().total);
 }
 
-/** docs/DEPLOY.md's cost table for the code as it is. */
-export async function deployCostTable(inputs?: CostInputs): Promise<string> {
-  return deployTable(inputs ?? (await costModelInputs()));
+/** docs/DEPLOY.md's generated cost section (figures and table) for the code as it is. */
+export async function deployCostSection(inputs?: CostInputs): Promise<string> {
+  return deploySection(inputs ?? (await costModelInputs()));
 }
 
 /** The cost-model section of `npm run bench`. */

@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { costModelInputs, costModelSection, deployCostTable } from './cost-model.js';
-import { DEPLOY_DOC, writeDeployCostTable } from './cost/deploy-doc.js';
+import { costModelInputs, costModelSection, deployCostSection } from './cost-model.js';
+import { DEPLOY_DOC, writeDeployCostSection } from './cost/deploy-doc.js';
 import { pollingChartSvg } from './polling/chart.js';
 import { pollingStrategiesSection } from './polling/section.js';
 import type { BenchSection } from './section.js';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   console.log(goalsTable(sections));
   writeFileSync(new URL('benchmarks-polling.svg', DOCS), pollingChartSvg(polling.results));
   writeFileSync(new URL('BENCHMARKS.md', DOCS), report(sections, machine));
-  await writeDeployCostTable(await deployCostTable(costInputs));
+  await writeDeployCostSection(await deployCostSection(costInputs));
   console.log(
     `\nWrote ${fileURLToPath(new URL('BENCHMARKS.md', DOCS))}, benchmarks-polling.svg and ${DEPLOY_DOC}'s cost table`,
   );

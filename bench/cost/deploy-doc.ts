@@ -23,25 +23,28 @@ export function costTableOf(document: string): string {
 }
 
 /**
- * A Markdown table as its cells, trimmed: prettier's column padding and separator dashes do not
- * count, so a formatted table equals the model's unformatted one.
+ * Markdown as prettier leaves it comparable: each table row as its trimmed cells (column padding
+ * and separator rows do not count), each other non-empty line as itself. A formatted section
+ * equals the model's unformatted one.
  */
-export function tableCells(markdown: string): string[][] {
+export function comparableMarkdown(markdown: string): string[][] {
   return markdown
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line.startsWith('|'))
+    .filter((line) => line !== '')
     .map((line) =>
-      line
-        .slice(1, -1)
-        .split('|')
-        .map((cell) => cell.trim()),
+      line.startsWith('|')
+        ? line
+            .slice(1, -1)
+            .split('|')
+            .map((cell) => cell.trim())
+        : [line],
     )
     .filter((cells) => !cells.every((cell) => /^:?-+:?$/.test(cell)));
 }
 
 /** Replaces the table between the markers with `table` and formats the file with prettier. */
-export async function writeDeployCostTable(table: string): Promise<void> {
+export async function writeDeployCostSection(table: string): Promise<void> {
   const document = readFileSync(DEPLOY_DOC, 'utf8');
   const old = costTableOf(document);
   const updated = document.replace(

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   costModelInputs,
   costModelSection,
-  deployCostTable,
+  deployCostSection,
   typicalCheckedJob,
   writeUnitsPerCheck,
 } from '../../bench/cost-model.js';
-import { costTableOf, DEPLOY_DOC, tableCells } from '../../bench/cost/deploy-doc.js';
+import { costTableOf, DEPLOY_DOC, comparableMarkdown } from '../../bench/cost/deploy-doc.js';
 import type { CostInputs } from '../../bench/cost/inputs.js';
 import { encodeJobItem } from '../../functions/core/adapters/dynamodb/job-item.js';
 import { documentClient } from '../../functions/core/wiring.js';
@@ -68,9 +68,9 @@ describe('the monthly bill', () => {
     inputs = await costModelInputs();
   });
 
-  it("is docs/DEPLOY.md's cost table, for the code and the stack as they are", async () => {
-    const documented = tableCells(costTableOf(readFileSync(DEPLOY_DOC, 'utf8')));
-    const model = tableCells(await deployCostTable(inputs));
+  it("is docs/DEPLOY.md's cost section (figures and table), for the code and the stack as they are", async () => {
+    const documented = comparableMarkdown(costTableOf(readFileSync(DEPLOY_DOC, 'utf8')));
+    const model = comparableMarkdown(await deployCostSection(inputs));
     expect(
       documented,
       "docs/DEPLOY.md's cost table no longer matches what the code and the stack would bill: run `npm run bench` to rewrite it",
