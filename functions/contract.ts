@@ -1,6 +1,6 @@
 /**
  * What the deployed functions and the stack that deploys them must agree on: the table's shape,
- * the environment variable names, the custom metrics and their dimensions, and the domain values
+ * the environment variable names, the custom metric series, and the domain values
  * that appear in filter policies and alarms.
  *
  * SDK-free and CDK-free on purpose: `infra/` imports nothing else from `functions/` (a lint rule
@@ -8,7 +8,6 @@
  * sides see.
  */
 import { StatusApiErrorKind, type IncidentKind } from './core/domain/errors.js';
-import { JobStatus } from './core/domain/job-status.js';
 
 export {
   isAccessProblem,
@@ -100,42 +99,38 @@ export const ENVIRONMENT = {
 
 export type EnvironmentVariable = (typeof ENVIRONMENT)[keyof typeof ENVIRONMENT];
 
-/** The custom metrics of the poll function (EMF through Powertools Metrics). */
+/**
+ * The custom metrics of the poll function (EMF through Powertools Metrics): only what an alarm
+ * reads, each a single series with the `service` dimension (see {@link CUSTOM_METRIC_SERIES}).
+ */
 export const TickMetric = {
-  TicksCompleted: 'TicksCompleted',
+  /** Status requests sent by the tick: the degraded-API alarm's denominator. */
   JobsChecked: 'JobsChecked',
-  Transitions: 'Transitions',
-  NotificationsPublished: 'NotificationsPublished',
-  OperatorAlertsPublished: 'OperatorAlertsPublished',
-  JobsDeferred: 'JobsDeferred',
-  WriteConflicts: 'WriteConflicts',
-  RegressionsIgnored: 'RegressionsIgnored',
-  UnknownStatuses: 'UnknownStatuses',
+  /** API errors of the {@link ACCESS_ERROR_KINDS}, summed: the API access alarm. */
+  ApiAccessErrors: 'ApiAccessErrors',
+  /** API errors of the {@link DEGRADED_API_ERROR_KINDS}, summed: the degraded-API alarm's numerator. */
+  ApiDegradedErrors: 'ApiDegradedErrors',
+  /** 1 for a tick halted because CompanyEnrich throttles the watcher (halt reason `throttled`). */
+  ThrottledHalts: 'ThrottledHalts',
+  /** Notifications or operator alerts SNS did not accept in the tick. */
   PublishFailures: 'PublishFailures',
-  InternalErrors: 'InternalErrors',
-  /** Dimension `ErrorKind`: unauthorized, payment_required, throttled, server_error, timeout, ... */
-  ApiErrors: 'ApiErrors',
-  /** Dimension `Reason`: why the tick stopped early. */
-  TicksHalted: 'TicksHalted',
-  /** Dimension `Status`: checked jobs by their status after the check (see `TickSummary.byStatus`). */
-  JobsByStatus: 'JobsByStatus',
   /**
    * Seconds: the age, at the tick, of the oldest notification or operator alert the tick found
-   * still owed (0 when none); the owed-notification alarm reads its maximum.
+   * still owed; the owed-notification alarm reads its maximum.
    */
   OldestOwedNotificationSeconds: 'OldestOwedNotificationSeconds',
 } as const;
 
 export type TickMetricName = (typeof TickMetric)[keyof typeof TickMetric];
 
-/** Powertools' `service` dimension: Metrics adds it to every metric, singleMetric() included. */
+/** Powertools' `service` dimension: Metrics adds it to every metric. */
 export const SERVICE_DIMENSION = 'service';
 
 /**
  * Every custom metric series the functions publish (all from the poll function, in the stack's
  * namespace): only what an alarm reads. CloudWatch bills a series for the hours it is published
- * in, so `problems` series cost nothing in a healthy month; the rest of what a tick did is in its
- * summary log line and the stack's saved Logs Insights queries.
+ * in, so a `problems` series costs nothing in a healthy month; the rest of what a tick did is in
+ * its summary log line ("Poll tick finished") and the stack's saved Logs Insights queries.
  */
 export const CUSTOM_METRIC_SERIES: readonly {
   readonly name: string;
@@ -143,30 +138,18 @@ export const CUSTOM_METRIC_SERIES: readonly {
   /** `checks`: on every tick that checked a job; `problems`: only in a tick where it is non-zero; `always`: every invocation. */
   readonly published: 'always' | 'checks' | 'problems';
 }[] = [
-  /** The degraded-API alarm's denominator. */
-  { name: 'JobsChecked', dimensions: [SERVICE_DIMENSION], published: 'checks' },
-  /** API errors of the ACCESS_ERROR_KINDS, summed. */
-  { name: 'ApiAccessErrors', dimensions: [SERVICE_DIMENSION], published: 'problems' },
-  /** API errors of the DEGRADED_API_ERROR_KINDS, summed. */
-  { name: 'ApiDegradedErrors', dimensions: [SERVICE_DIMENSION], published: 'problems' },
-  /** 1 in a tick halted because CompanyEnrich throttles the watcher. */
-  { name: 'ThrottledHalts', dimensions: [SERVICE_DIMENSION], published: 'problems' },
-  { name: 'PublishFailures', dimensions: [SERVICE_DIMENSION], published: 'problems' },
-  /** Seconds, in a tick that found a notification or operator alert still owed. */
-  { name: 'OldestOwedNotificationSeconds', dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: TickMetric.JobsChecked, dimensions: [SERVICE_DIMENSION], published: 'checks' },
+  { name: TickMetric.ApiAccessErrors, dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: TickMetric.ApiDegradedErrors, dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: TickMetric.ThrottledHalts, dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: TickMetric.PublishFailures, dimensions: [SERVICE_DIMENSION], published: 'problems' },
+  { name: TickMetric.OldestOwedNotificationSeconds, dimensions: [SERVICE_DIMENSION], published: 'problems' },
 ];
 
-/** The extra dimension of each per-kind metric (`singleMetric()` in `recordTickMetrics`). */
-export const TICK_METRIC_DIMENSION = {
-  [TickMetric.ApiErrors]: 'ErrorKind',
-  [TickMetric.JobsByStatus]: 'Status',
-  [TickMetric.TicksHalted]: 'Reason',
-} as const;
-
-/** Every `ErrorKind` value `ApiErrors` can carry. */
-export const API_ERROR_KINDS: readonly StatusApiErrorKind[] = Object.values(StatusApiErrorKind);
-
-/** The kinds that mean "the account or its key is the problem": the API access alarm sums these. */
+/**
+ * The kinds that mean "the account or its key is the problem": the poll function publishes their
+ * sum as `ApiAccessErrors`, which the API access alarm reads.
+ */
 export const ACCESS_ERROR_KINDS = [
   StatusApiErrorKind.Unauthorized,
   StatusApiErrorKind.PaymentRequired,
@@ -176,7 +159,8 @@ export const ACCESS_ERROR_KINDS = [
 
 /**
  * The kinds that mean "CompanyEnrich answered badly or not at all" (not the account, not the
- * job): the degraded-API alarm sums these against the checks made.
+ * job): the poll function publishes their sum as `ApiDegradedErrors`, which the degraded-API
+ * alarm weighs against the checks made.
  */
 export const DEGRADED_API_ERROR_KINDS = [
   StatusApiErrorKind.ServerError,
@@ -193,6 +177,3 @@ export const INCIDENT_KINDS = [
   'systematic_not_found',
   'systematic_rejected',
 ] as const satisfies readonly IncidentKind[];
-
-/** Every `Status` value `JobsByStatus` can carry. */
-export const JOB_STATUSES: readonly JobStatus[] = Object.values(JobStatus);

@@ -85,6 +85,7 @@ const contextKeys = z
     apiRateLimit: wholeNumber(1, MAX_THROTTLE.rateLimit, 'requests per second'),
     apiBurstLimit: wholeNumber(1, MAX_THROTTLE.burstLimit, 'requests'),
     statusIndex: booleanFlag,
+    dashboard: booleanFlag,
     exportPrefix: text.pipe(
       z.string().regex(EXPORT_PREFIX, 'must be letters, digits, colons and hyphens (an export name prefix)'),
     ),
@@ -144,6 +145,7 @@ const contextSchema = contextKeys
       apiBurstLimit: values.apiBurstLimit,
       statusIndex: values.statusIndex,
       exportPrefix: values.exportPrefix,
+      dashboard: values.dashboard,
     } satisfies EnrichJobWatchStackProps,
   }));
 

@@ -82,6 +82,13 @@ export interface EnrichJobWatchStackProps extends StackProps {
    * @default the stack name
    */
   readonly exportPrefix?: string;
+  /**
+   * Whether to create the CloudWatch dashboard ($3 a month; the `DashboardUrl` output comes with
+   * it). Without it the alarms still watch everything, and the saved Logs Insights queries show
+   * what the functions did.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** The CloudFormation export names of the topic ARNs, for stacks that subscribe queues or functions. */
@@ -152,20 +159,32 @@ export class EnrichJobWatchStack extends Stack {
     });
     this.grantApiFunctions();
 
-    this.operations = new Operations(this, 'Operations', {
+    this.operations = this.createOperations(props);
+
+    this.exportTopicArns(props.exportPrefix ?? this.stackName);
+    this.addOperatorOutputs();
+  }
+
+  /** The alarms, the saved log queries and (if asked for) the dashboard. */
+  private createOperations(props: EnrichJobWatchStackProps): Operations {
+    const poll = this.poller.function;
+    return new Operations(this, 'Operations', {
       pollFunction: poll,
       pollTimeout: this.poller.timeout,
       pollInterval: this.poller.interval,
       deadLetterQueue: this.poller.deadLetterQueue,
       httpApi: this.api.httpApi,
       webhookFunction: this.api.webhookFunction,
+      logGroups: {
+        poll: poll.logGroup,
+        api: this.api.apiFunction.logGroup,
+        webhook: this.api.webhookFunction.logGroup,
+      },
       operatorTopic: this.notifications.operatorTopic,
       metricsIdentity: this.metricsIdentity,
       heartbeatWindow: props.heartbeatWindow,
+      dashboard: props.dashboard,
     });
-
-    this.exportTopicArns(props.exportPrefix ?? this.stackName);
-    this.addOperatorOutputs();
   }
 
   /**
@@ -221,16 +240,19 @@ export class EnrichJobWatchStack extends Stack {
     );
   }
 
-  /** What the operator needs after a deploy: the table for the CLI, the dashboard, storing the key. */
+  /** What the operator needs after a deploy: the table for the CLI, the dashboard (if any), storing the key. */
   private addOperatorOutputs(): void {
     new CfnOutput(this, 'JobsTableName', {
       description: 'JOBS_TABLE_NAME for the CLI (track, list)',
       value: this.jobStore.table.tableName,
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'CloudWatch dashboard: ticks, checks, notifications, API errors, jobs by status',
-      value: this.operations.dashboardUrl,
-    });
+    const dashboardUrl = this.operations.dashboardUrl;
+    if (dashboardUrl !== undefined) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'CloudWatch dashboard: alarms, their metrics, the functions and the saved log queries',
+        value: dashboardUrl,
+      });
+    }
     new CfnOutput(this, 'ApiUrl', {
       description: 'The HTTP API: sign requests to the /jobs routes with SigV4 (execute-api:Invoke)',
       value: this.api.endpoint,

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import { SERVICE_DIMENSION, TICK_METRIC_DIMENSION, type TickMetricName } from '../functions/contract.js';
+import { SERVICE_DIMENSION, type TickMetricName } from '../functions/contract.js';
 
 /**
  * Where the poll function's custom metrics land, and the one place both sides read it from:
@@ -21,32 +21,20 @@ export const DEFAULT_METRICS_IDENTITY: MetricsIdentity = {
 };
 
 /**
- * A custom metric of the poll function, addressed with exactly the dimensions Powertools emits:
- * `{service}` for the plain tick metrics, `{service, <kind dimension>}` for the per-kind ones.
+ * A custom metric of the poll function, addressed with exactly the dimensions Powertools emits
+ * (`{service}`, see `CUSTOM_METRIC_SERIES`): a five-minute sum unless the options say otherwise.
  */
 export function tickMetric(
   identity: MetricsIdentity,
   name: TickMetricName,
-  options: MetricOptions & { readonly kind?: string } = {},
+  options: MetricOptions = {},
 ): Metric {
-  const { kind, ...metricOptions } = options;
-  const kindDimension = (TICK_METRIC_DIMENSION as Partial<Record<string, string>>)[name];
-  if ((kindDimension === undefined) !== (kind === undefined)) {
-    throw new Error(
-      kindDimension === undefined
-        ? `${name} has no per-kind dimension`
-        : `${name} is emitted per ${kindDimension}: give its value`,
-    );
-  }
   return new Metric({
     namespace: identity.namespace,
     metricName: name,
-    dimensionsMap: {
-      [SERVICE_DIMENSION]: identity.service,
-      ...(kindDimension !== undefined && kind !== undefined ? { [kindDimension]: kind } : {}),
-    },
+    dimensionsMap: { [SERVICE_DIMENSION]: identity.service },
     statistic: 'Sum',
     period: Duration.minutes(5),
-    ...metricOptions,
+    ...options,
   });
 }

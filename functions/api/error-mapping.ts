@@ -13,9 +13,8 @@ import {
   ValidationError,
 } from '../core/domain/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiMetric, count } from './metrics.js';
+import { ApiOutcome, OUTCOME_FIELD } from './outcome.js';
 import { HttpProblem, problemResponse, ProblemType, type ProblemInit } from './problem.js';
 
 /** When CompanyEnrich throttled without saying for how long. */
@@ -143,21 +142,30 @@ export const INTERNAL_ERROR: ProblemInit = {
 export function answerError(
   error: unknown,
   event: APIGatewayProxyEventV2,
-  observers: { logger: Logger; metrics: Metrics },
+  observers: { logger: Logger },
   instance: string = event.rawPath,
 ): APIGatewayProxyStructuredResultV2 {
-  const { logger, metrics } = observers;
+  const { logger } = observers;
   const problem = problemFor(error);
   const details = { status: problem.status, problem_type: problem.type };
   if (problem === INTERNAL_ERROR) {
-    count(metrics, ApiMetric.ServerErrors);
-    logger.error('Request failed', { ...details, error: describeError(error) });
+    logger.error('Request failed', {
+      ...details,
+      [OUTCOME_FIELD]: ApiOutcome.ServerError,
+      error: describeError(error),
+    });
   } else if (problem.status >= 500) {
-    count(metrics, ApiMetric.UpstreamErrors);
-    logger.warn('CompanyEnrich could not serve the request', { ...details, detail: problem.detail });
+    logger.warn('CompanyEnrich could not serve the request', {
+      ...details,
+      [OUTCOME_FIELD]: ApiOutcome.UpstreamError,
+      detail: problem.detail,
+    });
   } else {
-    count(metrics, ApiMetric.ClientErrors);
-    logger.info('Request refused', { ...details, detail: problem.detail });
+    logger.info('Request refused', {
+      ...details,
+      [OUTCOME_FIELD]: ApiOutcome.ClientError,
+      detail: problem.detail,
+    });
   }
   return problemResponse(problem, { instance, requestId: event.requestContext.requestId });
 }

@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -20,7 +18,6 @@ type Result = APIGatewayProxyStructuredResultV2;
 export interface ApiHandlerDeps {
   jobs: JobsApplication;
   logger: Logger;
-  metrics: Metrics;
   tracer: Tracer;
 }
 
@@ -90,6 +87,5 @@ export function makeApiHandler(deps: ApiHandlerDeps) {
   };
   return middy(api)
     .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger))
-    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+    .use(injectLambdaContext(deps.logger));
 }

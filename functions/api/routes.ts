@@ -4,14 +4,13 @@
  * and mapped in one place (`error-mapping.ts`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { JobsApplication, SubmitResult } from '../core/application.js';
 import { ValidationError } from '../core/domain/errors.js';
 import type { JobSummary } from '../core/ports.js';
 import { toJobView } from '../core/use-cases/list-jobs.js';
 import { problemFor } from './error-mapping.js';
-import { ApiMetric, count } from './metrics.js';
+import { ApiOutcome, logServed } from './outcome.js';
 import { HttpProblem, jsonResponse } from './problem.js';
 import { BODY_LIMITS, readJsonBody } from './request.js';
 import {
@@ -29,7 +28,6 @@ const ANSWER_RESERVE_MS = 1_000;
 export interface ApiRouteDeps {
   jobs: JobsApplication;
   logger: Logger;
-  metrics: Metrics;
 }
 
 type RouteHandler = (
@@ -72,10 +70,10 @@ function trackJob(deps: ApiRouteDeps): RouteHandler {
       ...(body.metadata ? { metadata: body.metadata } : {}),
     });
     if (result.outcome === 'already_tracked') {
-      count(deps.metrics, ApiMetric.JobsAlreadyTracked);
+      logServed(deps.logger, ApiOutcome.JobAlreadyTracked, { job_id: result.job.jobId });
       return jsonResponse(200, toJobView(result.job));
     }
-    count(deps.metrics, ApiMetric.JobsTracked);
+    logServed(deps.logger, ApiOutcome.JobTracked, { job_id: result.job.jobId });
     return jsonResponse(201, toJobView(result.job), { location: locationOf(event, result.job.jobId) });
   };
 }
@@ -95,9 +93,15 @@ function submitJob(deps: ApiRouteDeps): RouteHandler {
       },
       { signal },
     );
-    count(deps.metrics, result.outcome === 'replayed' ? ApiMetric.SubmitReplays : ApiMetric.JobsSubmitted);
+    logServed(
+      deps.logger,
+      result.outcome === 'replayed' ? ApiOutcome.SubmitReplayed : ApiOutcome.JobSubmitted,
+      {
+        job_id: result.jobId,
+        tracking: result.tracking,
+      },
+    );
     if (result.tracking === 'failed') {
-      count(deps.metrics, ApiMetric.SubmitTrackingFailures);
       deps.logger.error('CompanyEnrich created the job but it could not be tracked', {
         job_id: result.jobId,
       });
@@ -111,7 +115,7 @@ function submitJob(deps: ApiRouteDeps): RouteHandler {
 function getJob(deps: ApiRouteDeps): RouteHandler {
   return async (event) => {
     const job = await deps.jobs.get(pathJobId(event));
-    count(deps.metrics, ApiMetric.JobsRead);
+    logServed(deps.logger, ApiOutcome.JobRead, { job_id: job.jobId });
     return jsonResponse(200, toJobView(job));
   };
 }
@@ -121,7 +125,7 @@ function listJobs(deps: ApiRouteDeps): RouteHandler {
     const query = listQuery(event);
     try {
       const page = await deps.jobs.list(query);
-      count(deps.metrics, ApiMetric.JobPagesListed);
+      logServed(deps.logger, ApiOutcome.JobPageListed, { jobs: page.jobs.length });
       return jsonResponse(200, { items: page.jobs.map(summaryView), next_cursor: page.nextCursor });
     } catch (error) {
       // Everything the application can refuse here came from the query string: a 400.
@@ -135,7 +139,7 @@ function listJobs(deps: ApiRouteDeps): RouteHandler {
 function untrackJob(deps: ApiRouteDeps): RouteHandler {
   return async (event) => {
     const job = await deps.jobs.untrack(pathJobId(event));
-    count(deps.metrics, ApiMetric.JobsUntracked);
+    logServed(deps.logger, ApiOutcome.JobUntracked, { job_id: job.jobId });
     return jsonResponse(200, toJobView(job));
   };
 }

@@ -4,7 +4,6 @@
  * The three handlers (poll, api, webhook) only add what is their own.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { ApiKeySource, WatcherConfig } from './config.js';
 import { createApiKeyProvider, createAwsClients, createStores } from './wiring.js';
@@ -18,7 +17,6 @@ export type LambdaConfig = WatcherConfig & { jobsTableName: string; apiKeySource
  */
 export function createLambdaRuntime(config: LambdaConfig, env: NodeJS.ProcessEnv = process.env) {
   const logger = new Logger();
-  const metrics = new Metrics({ logger });
   const tracer = new Tracer();
   const clients = createAwsClients();
   tracer.captureAWSv3Client(clients.dynamoDb);
@@ -35,5 +33,5 @@ export function createLambdaRuntime(config: LambdaConfig, env: NodeJS.ProcessEnv
     config.apiKeyCacheSeconds,
     clients.secretsManager,
   );
-  return { logger, metrics, tracer, clients, clock, stores, apiKeys };
+  return { logger, tracer, clients, clock, stores, apiKeys };
 }

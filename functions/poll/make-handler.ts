@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -13,7 +12,7 @@ import {
   type PollTickDeps,
   type TickSummary,
 } from '../core/use-cases/poll-tick.js';
-import { recordTickMetrics } from './tick-metrics.js';
+import { publishTickMetrics, recordTickMetrics } from './tick-metrics.js';
 
 /**
  * What the schedule sends: the stack's EventBridge Scheduler target has the input
@@ -51,12 +50,13 @@ export function makeHandler(deps: PollHandlerDeps) {
     } catch (error) {
       if (error instanceof TickIncompleteError) recordTickMetrics(deps.metrics, error.summary);
       throw error;
+    } finally {
+      publishTickMetrics(deps.metrics);
     }
   };
   return middy(poll)
     .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger))
-    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+    .use(injectLambdaContext(deps.logger));
 }
 
 /** The scheduled event's time, clamped to {@link EVENT_TIME_WINDOW} around the clock; the clock if it has none. */

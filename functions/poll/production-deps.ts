@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { PollFunctionConfig } from '../core/config.js';
 import type { createLambdaRuntime } from '../core/lambda-runtime.js';
 import { createSnsAlertNotifier, createSnsNotifier, createStatusApi } from '../core/wiring.js';
@@ -13,7 +14,7 @@ export function pollHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): PollHandlerDeps {
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, tracer, clients, clock, stores, apiKeys } = runtime;
   return {
     jobs: stores.jobs,
     watcherState: stores.watcherState,
@@ -22,7 +23,8 @@ export function pollHandlerDeps(
     alertNotifier: createSnsAlertNotifier(clients.sns, config),
     log: logger,
     logger,
-    metrics,
+    // Only the poll function publishes custom metrics (the alarms' series): the others log.
+    metrics: new Metrics({ logger }),
     tracer,
     clock,
     random,

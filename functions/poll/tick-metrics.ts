@@ -1,45 +1,43 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { TICK_METRIC_DIMENSION, TickMetric } from '../contract.js';
-import { StatusApiErrorKind } from '../core/domain/errors.js';
+import { ACCESS_ERROR_KINDS, DEGRADED_API_ERROR_KINDS, TickMetric } from '../contract.js';
 import type { TickSummary } from '../core/use-cases/poll-tick.js';
 
-const API_ERROR_KINDS: ReadonlySet<string> = new Set(Object.values(StatusApiErrorKind));
+/** The tick's errors of the given kinds, summed. */
+function errorsOf(summary: TickSummary, kinds: readonly string[]): number {
+  return kinds.reduce((total, kind) => total + (summary.errors[kind] ?? 0), 0);
+}
 
 /**
- * Turns a tick summary into CloudWatch metrics (EMF): what an operator watches, and what the
- * stack's alarms and dashboard read.
+ * Turns a tick summary into the custom metrics the stack's alarms read (EMF), and nothing more:
+ * the series declared in `CUSTOM_METRIC_SERIES`. A problem series is added only when non-zero,
+ * so a healthy month publishes (and pays for) none of them; the alarms treat missing data as not
+ * breaching. Everything else the tick did is in its summary log line.
  */
 export function recordTickMetrics(metrics: Metrics, summary: TickSummary): void {
-  const add = (name: string, value: number): void => {
-    metrics.addMetric(name, MetricUnit.Count, value);
-  };
-  add(TickMetric.TicksCompleted, summary.errors.internal ? 0 : 1);
-  add(TickMetric.JobsChecked, summary.checked);
-  add(TickMetric.Transitions, summary.transitions);
-  add(TickMetric.NotificationsPublished, summary.notified);
-  add(TickMetric.OperatorAlertsPublished, summary.alerts);
-  add(TickMetric.JobsDeferred, summary.deferred);
-  add(TickMetric.WriteConflicts, summary.conflicts);
-  add(TickMetric.RegressionsIgnored, summary.regressionsIgnored);
-  add(TickMetric.UnknownStatuses, summary.anomalies);
-  add(TickMetric.PublishFailures, summary.errors.publish_failed ?? 0);
-  add(TickMetric.InternalErrors, summary.errors.internal ?? 0);
-  // Every tick, 0 included: the owed-notification alarm clears as soon as nothing is late.
-  metrics.addMetric(TickMetric.OldestOwedNotificationSeconds, MetricUnit.Seconds, summary.oldestOwedSeconds);
-  for (const [kind, count] of Object.entries(summary.errors)) {
-    if (!API_ERROR_KINDS.has(kind)) continue;
-    const single = metrics.singleMetric();
-    single.addDimension(TICK_METRIC_DIMENSION[TickMetric.ApiErrors], kind);
-    single.addMetric(TickMetric.ApiErrors, MetricUnit.Count, count);
+  if (summary.checked > 0) metrics.addMetric(TickMetric.JobsChecked, MetricUnit.Count, summary.checked);
+  const problems = [
+    [TickMetric.ApiAccessErrors, errorsOf(summary, ACCESS_ERROR_KINDS)],
+    [TickMetric.ApiDegradedErrors, errorsOf(summary, DEGRADED_API_ERROR_KINDS)],
+    [TickMetric.ThrottledHalts, summary.halted === 'throttled' ? 1 : 0],
+    [TickMetric.PublishFailures, summary.errors.publish_failed ?? 0],
+  ] as const;
+  for (const [name, count] of problems) {
+    if (count > 0) metrics.addMetric(name, MetricUnit.Count, count);
   }
-  for (const [status, count] of Object.entries(summary.byStatus)) {
-    const single = metrics.singleMetric();
-    single.addDimension(TICK_METRIC_DIMENSION[TickMetric.JobsByStatus], status);
-    single.addMetric(TickMetric.JobsByStatus, MetricUnit.Count, count);
+  if (summary.oldestOwedSeconds > 0) {
+    metrics.addMetric(
+      TickMetric.OldestOwedNotificationSeconds,
+      MetricUnit.Seconds,
+      summary.oldestOwedSeconds,
+    );
   }
-  if (summary.halted) {
-    const single = metrics.singleMetric();
-    single.addDimension(TICK_METRIC_DIMENSION[TickMetric.TicksHalted], summary.halted);
-    single.addMetric(TickMetric.TicksHalted, MetricUnit.Count, 1);
-  }
+}
+
+/**
+ * Writes the tick's metrics, if it has any, as one EMF line. Not Powertools' `logMetrics`
+ * middleware: it warns on every invocation with nothing to publish, which is every idle tick, and
+ * its cold-start metric would be one more billed series.
+ */
+export function publishTickMetrics(metrics: Metrics): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

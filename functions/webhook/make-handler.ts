@@ -1,13 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { answerError } from '../api/error-mapping.js';
-import { count, WebhookMetric } from '../api/metrics.js';
+import { logServed, WebhookOutcome } from '../api/outcome.js';
 import { HttpProblem, jsonResponse, problemResponse, ProblemType } from '../api/problem.js';
 import { assertBodyWithin, BODY_LIMITS } from '../api/request.js';
 import type { WebhookApplication } from '../core/application.js';
@@ -19,7 +17,6 @@ type Result = APIGatewayProxyStructuredResultV2;
 export interface WebhookHandlerDeps {
   webhooks: WebhookApplication;
   logger: Logger;
-  metrics: Metrics;
   tracer: Tracer;
 }
 
@@ -38,8 +35,8 @@ const NOT_FOUND = {
   detail: 'There is no webhook at this address',
 } as const;
 
-function notFound(event: APIGatewayProxyEventV2, metrics: Metrics): Result {
-  count(metrics, WebhookMetric.WebhookRejected);
+function notFound(event: APIGatewayProxyEventV2, logger: Logger): Result {
+  logServed(logger, WebhookOutcome.Rejected);
   return problemResponse(NOT_FOUND, { instance: INSTANCE, requestId: event.requestContext.requestId });
 }
 
@@ -65,25 +62,20 @@ export function makeWebhookHandler(deps: WebhookHandlerDeps) {
       // callback URL is handed to CompanyEnrich.
       const submissionId = event.pathParameters?.submissionId ?? '';
       const token = event.pathParameters?.token ?? '';
-      if (!JOB_ID_PATTERN.test(submissionId) || !TOKEN.test(token)) return notFound(event, deps.metrics);
+      if (!JOB_ID_PATTERN.test(submissionId) || !TOKEN.test(token)) return notFound(event, deps.logger);
       const signal = AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS));
       const outcome = await deps.webhooks.hint(submissionId.toLowerCase(), token, { signal });
-      if (outcome === 'not_found') return notFound(event, deps.metrics);
-      count(
-        deps.metrics,
-        outcome === 'checked' ? WebhookMetric.WebhookChecks : WebhookMetric.WebhookHintsSkipped,
-      );
-      deps.logger.info('Webhook hint handled', { submission_id: submissionId.toLowerCase(), outcome });
+      if (outcome === 'not_found') return notFound(event, deps.logger);
+      logServed(deps.logger, outcome, { submission_id: submissionId.toLowerCase() });
       return jsonResponse(202, { accepted: true });
     } catch (error) {
       // Whatever the application says about the job, the caller learns no more than "not found".
       if (error instanceof ValidationError || error instanceof JobNotTrackedError)
-        return notFound(event, deps.metrics);
+        return notFound(event, deps.logger);
       return answerError(error, event, deps, INSTANCE);
     }
   };
   return middy(webhook)
     .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger))
-    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+    .use(injectLambdaContext(deps.logger));
 }

@@ -18,7 +18,7 @@ export function webhookHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): WebhookHandlerDeps {
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, tracer, clients, clock, stores, apiKeys } = runtime;
   return {
     webhooks: createWebhookApplication({
       jobs: stores.jobs,
@@ -35,7 +35,6 @@ export function webhookHandlerDeps(
       policy: config.tick,
     }),
     logger,
-    metrics,
     tracer,
   };
 }

@@ -1,28 +1,15 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
-import {
-  Alarm,
-  AlarmStatusWidget,
-  Dashboard,
-  GraphWidget,
-  TextWidget,
-  type IMetric,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Aws, Stack, type Duration } from 'aws-cdk-lib';
+import { Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { MetricsIdentity } from '../telemetry.js';
+import { SavedLogQueries, type QueryLogGroups } from './log-queries.js';
+import { createOperationsDashboard } from './operations-dashboard.js';
 import {
-  API_ERROR_KINDS,
-  HALT_REASONS,
-  JOB_STATUSES,
-  TickMetric,
-  type TickMetricName,
-} from '../../functions/contract.js';
-import { tickMetric, type MetricsIdentity } from '../telemetry.js';
-import {
-  ALARM_PERIOD,
   apiAccessAlarm,
   apiDegradedAlarm,
   apiServerErrorsAlarm,
@@ -52,6 +39,8 @@ export interface OperationsProps {
   readonly httpApi: IHttpApi;
   /** The webhook function: its errors are alarmed. */
   readonly webhookFunction: IFunction;
+  /** The functions' log groups, which the saved Logs Insights queries read. */
+  readonly logGroups: QueryLogGroups;
   /** Where alarm and OK notifications go. */
   readonly operatorTopic: ITopic;
   /** Namespace and service the poll function's custom metrics are emitted under. */
@@ -62,11 +51,17 @@ export interface OperationsProps {
    * @default the longer of 10 minutes and three intervals
    */
   readonly heartbeatWindow?: Duration;
+  /**
+   * Whether to create the CloudWatch dashboard ($3 a month): the alarms, their metrics, the
+   * Lambda and API Gateway metrics and the saved queries as Logs Insights widgets.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /**
- * The alarms an operator needs (each with its alarm and OK actions on the operator topic) and a
- * dashboard of the poller's custom and Lambda metrics and of the HTTP API's traffic.
+ * The alarms an operator needs (each with its alarm and OK actions on the operator topic), the
+ * saved Logs Insights queries of what the functions did, and, if asked for, a dashboard.
  */
 export class Operations extends Construct {
   readonly alarms: {
@@ -83,7 +78,9 @@ export class Operations extends Construct {
     readonly apiServerErrors: Alarm;
     readonly webhookErrors: Alarm;
   };
-  readonly dashboard: Dashboard;
+  /** Only when `dashboard` is set. */
+  readonly dashboard?: Dashboard;
+  readonly queries: SavedLogQueries;
   /** Minutes without a completed tick before the heartbeat alarm fires. */
   readonly heartbeatMinutes: number;
 
@@ -104,15 +101,25 @@ export class Operations extends Construct {
       throttledHalts: alarm(throttledHaltsAlarm(identity)),
       publishFailures: alarm(publishFailuresAlarm(identity)),
       notificationOwed: alarm(notificationOwedAlarm(identity)),
-      heartbeat: alarm(heartbeatAlarm(identity, this.heartbeatMinutes)),
+      heartbeat: alarm(heartbeatAlarm(fn, this.heartbeatMinutes)),
       apiServerErrors: alarm(apiServerErrorsAlarm(props.httpApi)),
       webhookErrors: alarm(webhookErrorsAlarm(props.webhookFunction)),
     };
-    this.dashboard = this.createDashboard(props);
+    this.queries = new SavedLogQueries(this, 'Queries', {
+      prefix: Stack.of(this).stackName,
+      logGroups: props.logGroups,
+    });
+    if (props.dashboard === true) {
+      this.dashboard = createOperationsDashboard(this, 'Dashboard', {
+        ...props,
+        alarms: Object.values(this.alarms),
+      });
+    }
   }
 
-  /** The console URL of the dashboard. */
-  get dashboardUrl(): string {
+  /** The console URL of the dashboard, if there is one. */
+  get dashboardUrl(): string | undefined {
+    if (!this.dashboard) return undefined;
     return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`;
   }
 
@@ -127,134 +134,4 @@ export class Operations extends Construct {
     alarm.addOkAction(action);
     return alarm;
   }
-
-  /** Rows from the overview (alarm states) down to the detail (per-kind series, the Lambda metrics). */
-  private createDashboard(props: OperationsProps): Dashboard {
-    const stackName = Stack.of(this).stackName;
-    const identity = props.metricsIdentity;
-    const graphs = customMetricGraphs(identity);
-    const dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${stackName}-${Aws.REGION}`,
-      defaultInterval: Duration.hours(12),
-    });
-    dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# enrich-job-watch (${stackName})\nCustom metrics: namespace \`${identity.namespace}\`, service \`${identity.service}\`, sums over 5 minutes.`,
-        width: 24,
-        height: 2,
-      }),
-    );
-    dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
-    );
-    dashboard.addWidgets(graphs.ticks, graphs.checks);
-    dashboard.addWidgets(graphs.notifications, graphs.apiErrors);
-    dashboard.addWidgets(graphs.jobsByStatus, pollFunctionGraph(props));
-    dashboard.addWidgets(...httpApiGraphs(props.httpApi));
-    return dashboard;
-  }
-}
-
-// Explicit: each point of every graph is a five-minute sum (or statistic).
-const WIDE = { width: 12, height: 6, period: Duration.minutes(5) } as const;
-
-/** The graphs of the poll function's custom metrics (what the ticks did). */
-function customMetricGraphs(identity: MetricsIdentity) {
-  const metric = (name: TickMetricName, label: string): IMetric => tickMetric(identity, name, { label });
-  const perKind = (name: TickMetricName, kinds: readonly string[]): IMetric[] =>
-    kinds.map((kind) => tickMetric(identity, name, { kind, label: kind }));
-  return {
-    ticks: new GraphWidget({
-      title: 'Ticks',
-      left: [metric(TickMetric.TicksCompleted, 'completed')],
-      right: perKind(TickMetric.TicksHalted, HALT_REASONS),
-      rightYAxis: { label: 'halted, by reason', min: 0 },
-      ...WIDE,
-    }),
-    checks: new GraphWidget({
-      title: 'Checks and transitions',
-      left: [
-        metric(TickMetric.JobsChecked, 'checked'),
-        metric(TickMetric.Transitions, 'transitions'),
-        metric(TickMetric.JobsDeferred, 'deferred'),
-      ],
-      ...WIDE,
-    }),
-    notifications: new GraphWidget({
-      title: 'Notifications',
-      left: [
-        metric(TickMetric.NotificationsPublished, 'job notifications'),
-        metric(TickMetric.OperatorAlertsPublished, 'operator alerts'),
-        metric(TickMetric.PublishFailures, 'publish failures'),
-      ],
-      right: [
-        tickMetric(identity, TickMetric.OldestOwedNotificationSeconds, {
-          label: 'oldest owed (s, max)',
-          statistic: 'Maximum',
-        }),
-      ],
-      rightYAxis: { label: 'seconds owed', min: 0 },
-      ...WIDE,
-    }),
-    apiErrors: new GraphWidget({
-      title: 'API errors by code (ErrorKind)',
-      left: perKind(TickMetric.ApiErrors, API_ERROR_KINDS),
-      stacked: true,
-      ...WIDE,
-    }),
-    jobsByStatus: new GraphWidget({
-      title: 'Jobs by status (checked, sum over 5 minutes)',
-      left: perKind(TickMetric.JobsByStatus, JOB_STATUSES),
-      stacked: true,
-      ...WIDE,
-    }),
-  };
-}
-
-/** The poll function's own Lambda metrics and its schedule's dead letters, against its timeout. */
-function pollFunctionGraph({ pollFunction: fn, deadLetterQueue, pollTimeout }: OperationsProps): GraphWidget {
-  return new GraphWidget({
-    title: 'Poll function',
-    left: [
-      fn.metricInvocations({ period: ALARM_PERIOD, statistic: 'Sum', label: 'invocations' }),
-      fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum', label: 'errors' }),
-      fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum', label: 'throttles' }),
-      deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: ALARM_PERIOD,
-        statistic: 'Maximum',
-        label: 'dead-lettered ticks',
-      }),
-    ],
-    right: [
-      fn.metricDuration({ period: ALARM_PERIOD, statistic: 'p99', label: 'duration p99 (ms)' }),
-      fn.metricDuration({ period: ALARM_PERIOD, statistic: 'Maximum', label: 'duration max (ms)' }),
-    ],
-    rightAnnotations: [{ value: pollTimeout.toMilliseconds(), label: 'timeout' }],
-    ...WIDE,
-  });
-}
-
-/** The HTTP API's requests by outcome, and how long they take. */
-function httpApiGraphs(api: IHttpApi): [GraphWidget, GraphWidget] {
-  const sum = { period: ALARM_PERIOD, statistic: 'Sum' } as const;
-  return [
-    new GraphWidget({
-      title: 'HTTP API requests',
-      left: [
-        api.metricCount({ ...sum, label: 'requests' }),
-        api.metricClientError({ ...sum, label: '4xx' }),
-        api.metricServerError({ ...sum, label: '5xx' }),
-      ],
-      ...WIDE,
-    }),
-    new GraphWidget({
-      title: 'HTTP API latency (ms)',
-      left: [
-        api.metricLatency({ period: ALARM_PERIOD, statistic: 'p50', label: 'latency p50' }),
-        api.metricLatency({ period: ALARM_PERIOD, statistic: 'p99', label: 'latency p99' }),
-        api.metricIntegrationLatency({ period: ALARM_PERIOD, statistic: 'p99', label: 'integration p99' }),
-      ],
-      ...WIDE,
-    }),
-  ];
 }

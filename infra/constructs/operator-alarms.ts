@@ -122,7 +122,7 @@ export function pollThrottlesAlarm(fn: IFunction): AlarmDefinition {
 export function pollDurationAlarm(fn: IFunction, pollTimeout: Duration): AlarmDefinition {
   return {
     id: 'PollDuration',
-    description: `Poll ticks run close to their timeout (p99 Duration > ${DURATION_ALARM_SHARE * 100}% of ${pollTimeout.toSeconds()} s in 2 of the last 3 five-minute periods): more due jobs than a tick can check, or a slow API. Look at JobsDeferred and TicksHalted{Reason=deadline}; raise CHECK_CONCURRENCY or the timeout.`,
+    description: `Poll ticks run close to their timeout (p99 Duration > ${DURATION_ALARM_SHARE * 100}% of ${pollTimeout.toSeconds()} s in 2 of the last 3 five-minute periods): more due jobs than a tick can check, or a slow API. Look at the deferred jobs and the halts with reason deadline (saved queries TickSummary and HaltsByReason) and the SlowestTicks query; raise CHECK_CONCURRENCY or the timeout.`,
     metric: fn.metricDuration({ period: ALARM_PERIOD, statistic: 'p99' }),
     threshold: Math.round(pollTimeout.toMilliseconds() * DURATION_ALARM_SHARE),
     comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -144,25 +144,12 @@ export function deadLettersAlarm(deadLetterQueue: IQueue): AlarmDefinition {
   };
 }
 
-/** The sum of the ApiErrors series of every kind that means CompanyEnrich refuses the key. */
+/** API errors of every kind that means CompanyEnrich refuses the key (`ApiAccessErrors`, their sum). */
 export function apiAccessAlarm(identity: MetricsIdentity): AlarmDefinition {
-  const accessErrors = Object.fromEntries(
-    ACCESS_ERROR_KINDS.map((kind, index) => [
-      `m${index}`,
-      tickMetric(identity, TickMetric.ApiErrors, { kind, period: ALARM_PERIOD }),
-    ]),
-  );
   return {
     id: 'ApiAccess',
-    description: `CompanyEnrich refuses the watcher (ApiErrors with ErrorKind ${ACCESS_ERROR_KINDS.join(' / ')} >= 1 in the last five minutes): the key was revoked (401/403), a firewall in front of the API blocks it (403), credits are exhausted, or the secret is missing, empty or denied. Polling is paused until it clears. Fix the key (SetApiKeyCommand output), the firewall or IP allow-list, or the account's credits.`,
-    metric: new MathExpression({
-      expression: Object.keys(accessErrors)
-        .map((metricId) => `FILL(${metricId}, 0)`)
-        .join(' + '),
-      usingMetrics: accessErrors,
-      label: 'API access errors',
-      period: ALARM_PERIOD,
-    }),
+    description: `CompanyEnrich refuses the watcher (ApiAccessErrors, the API errors of kind ${ACCESS_ERROR_KINDS.join(' / ')}, >= 1 in the last five minutes): the key was revoked (401/403), a firewall in front of the API blocks it (403), credits are exhausted, or the secret is missing, empty or denied. Polling is paused until it clears. The saved query ApiErrorsByKind tells the kinds apart. Fix the key (SetApiKeyCommand output), the firewall or IP allow-list, or the account's credits.`,
+    metric: tickMetric(identity, TickMetric.ApiAccessErrors, { period: ALARM_PERIOD }),
     ...ANY_IN_ONE_PERIOD,
   };
 }
@@ -198,23 +185,15 @@ export function publishFailuresAlarm(identity: MetricsIdentity): AlarmDefinition
  * off on its own and is no outage, while a degraded API fails part of every tick's checks.
  */
 export function apiDegradedAlarm(identity: MetricsIdentity): AlarmDefinition {
-  const errors = Object.fromEntries(
-    DEGRADED_API_ERROR_KINDS.map((kind, index) => [
-      `m${index}`,
-      tickMetric(identity, TickMetric.ApiErrors, { kind, period: ALARM_PERIOD }),
-    ]),
-  );
-  const errorSum = Object.keys(errors)
-    .map((metricId) => `FILL(${metricId}, 0)`)
-    .join(' + ');
   return {
     id: 'ApiDegraded',
-    description: `CompanyEnrich is failing the watcher's checks: ApiErrors of kind ${DEGRADED_API_ERROR_KINDS.join(' / ')} were >= ${DEGRADED_API_PERCENT}% of JobsChecked in each of the last 3 five-minute periods (a ratio, so one job that keeps failing, which backs off on its own, does not fire it; 15 minutes, so a short blip does not either). Jobs are not lost: every failed check is retried with backoff, so notifications come late, not wrong. Look at the dashboard's API errors by code and CompanyEnrich's status page; for timeouts check API_TIMEOUT_MS and the network path; for malformed or mismatched answers check COMPANYENRICH_API_URL and whether the API changed.`,
+    description: `CompanyEnrich is failing the watcher's checks: ApiDegradedErrors (the API errors of kind ${DEGRADED_API_ERROR_KINDS.join(' / ')}) were >= ${DEGRADED_API_PERCENT}% of JobsChecked in each of the last 3 five-minute periods (a ratio, so one job that keeps failing, which backs off on its own, does not fire it; 15 minutes, so a short blip does not either). Jobs are not lost: every failed check is retried with backoff, so notifications come late, not wrong. Read the saved query ApiErrorsByKind (which kinds) and CompanyEnrich's status page; for timeouts check API_TIMEOUT_MS and the network path; for malformed or mismatched answers check COMPANYENRICH_API_URL and whether the API changed.`,
     metric: new MathExpression({
-      expression: `IF(checked > 0, 100 * (${errorSum}) / checked, 0)`,
+      // No errors published in a period with checks is 0% (the series has data only when non-zero).
+      expression: 'IF(checked > 0, 100 * FILL(errors, 0) / checked, 0)',
       usingMetrics: {
         checked: tickMetric(identity, TickMetric.JobsChecked, { period: ALARM_PERIOD }),
-        ...errors,
+        errors: tickMetric(identity, TickMetric.ApiDegradedErrors, { period: ALARM_PERIOD }),
       },
       label: 'API errors, % of checks',
       period: ALARM_PERIOD,
@@ -230,8 +209,8 @@ export function throttledHaltsAlarm(identity: MetricsIdentity): AlarmDefinition 
   return {
     id: 'ThrottledHalts',
     description:
-      'CompanyEnrich has been rate-limiting the watcher for 15 minutes (TicksHalted with Reason throttled >= 1 in each of the last 3 five-minute periods): checks, and so notifications, are delayed while the watcher honours Retry-After. Check what else uses the same API key (the limit is per account), lower CHECK_CONCURRENCY or lengthen the poll interval, or ask CompanyEnrich for a higher limit. It clears by itself once the API stops answering 429.',
-    metric: tickMetric(identity, TickMetric.TicksHalted, { kind: 'throttled', period: ALARM_PERIOD }),
+      'CompanyEnrich has been rate-limiting the watcher for 15 minutes (ThrottledHalts, the ticks halted with reason throttled, >= 1 in each of the last 3 five-minute periods): checks, and so notifications, are delayed while the watcher honours Retry-After. Check what else uses the same API key (the limit is per account), lower CHECK_CONCURRENCY or lengthen the poll interval, or ask CompanyEnrich for a higher limit. It clears by itself once the API stops answering 429.',
+    metric: tickMetric(identity, TickMetric.ThrottledHalts, { period: ALARM_PERIOD }),
     threshold: 1,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     ...THREE_PERIODS_IN_A_ROW,
@@ -255,12 +234,26 @@ export function notificationOwedAlarm(identity: MetricsIdentity): AlarmDefinitio
   };
 }
 
-/** Every one-minute datapoint of the window must lack a completed tick: missing data counts as none. */
-export function heartbeatAlarm(identity: MetricsIdentity, minutes: number): AlarmDefinition {
+/**
+ * Every one-minute datapoint of the window must lack a completed tick: an invocation of the poll
+ * function that did not fail (Lambda Invocations - Errors, both free). A tick that returns,
+ * halted or not, completed; a crash, a timeout or an internal error is an Error. Missing data
+ * (no invocation at all) counts as none.
+ */
+export function heartbeatAlarm(fn: IFunction, minutes: number): AlarmDefinition {
+  const perMinute = { period: HEARTBEAT_PERIOD, statistic: 'Sum' } as const;
   return {
     id: 'Heartbeat',
-    description: `No poll tick completed for ${minutes} minutes (TicksCompleted sum < 1 in every minute; no data counts as none): the schedule is disabled or failing, every tick fails, or the metrics stopped. Check the schedule, the PollErrors alarm and the function log group.`,
-    metric: tickMetric(identity, TickMetric.TicksCompleted, { period: HEARTBEAT_PERIOD }),
+    description: `No poll tick completed for ${minutes} minutes (Lambda Invocations - Errors of the poll function < 1 in every minute; no data counts as none): the schedule is disabled or failing, or every tick fails. Check the schedule and its ScheduleDeadLetters alarm, the PollErrors alarm and the function log group.`,
+    metric: new MathExpression({
+      expression: 'FILL(invocations, 0) - FILL(errors, 0)',
+      usingMetrics: {
+        invocations: fn.metricInvocations(perMinute),
+        errors: fn.metricErrors(perMinute),
+      },
+      label: 'completed ticks',
+      period: HEARTBEAT_PERIOD,
+    }),
     threshold: 1,
     comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
     evaluationPeriods: minutes,

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
@@ -19,6 +18,7 @@ import {
   type ParsedResponse,
 } from '../support/api-gateway-event.js';
 import { JOB_ID, snapshot, T0, trackedJob } from '../support/builders.js';
+import { captureOutput, logLines } from '../support/captured-output.js';
 import { FakeJobsApplication } from './fake-jobs-application.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -30,10 +30,9 @@ interface Harness {
   call: (request: ApiRequest, remainingMs?: number) => Promise<ParsedResponse>;
 }
 
-function harness(): Harness {
+function harness(logger = new Logger({ serviceName: 'enrich-job-watch-test' })): Harness {
   const app = new FakeJobsApplication();
-  const logger = new Logger({ serviceName: 'enrich-job-watch-test' });
-  const handler = makeApiHandler({ jobs: app, logger, metrics: new Metrics(), tracer: new Tracer() });
+  const handler = makeApiHandler({ jobs: app, logger, tracer: new Tracer() });
   return {
     app,
     logger,
@@ -430,5 +429,47 @@ describe('routing and faults', () => {
         }) as object,
       }),
     );
+  });
+});
+
+describe('the outcome field (what the saved HTTP outcomes query counts)', () => {
+  it('is logged once per request, on a fixed message, whatever the request came to', async () => {
+    const h = harness(new Logger({ serviceName: 'enrich-job-watch-test', logLevel: 'INFO' }));
+    const track = { method: 'POST', path: '/jobs', headers: JSON_HEADERS, body: { job_id: JOB_ID } };
+    const submit = {
+      method: 'POST',
+      path: '/jobs/bulk',
+      headers: { ...JSON_HEADERS, 'idempotency-key': 'run-1' },
+      body: { domains: ['example.com'] },
+    };
+    const { json } = await captureOutput(async () => {
+      await h.call(track);
+      await h.call(track);
+      await h.call(submit);
+      await h.call(submit);
+      await h.call({ method: 'GET', path: `/jobs/${JOB_ID}` });
+      await h.call({ method: 'GET', path: '/jobs' });
+      await h.call({ method: 'DELETE', path: `/jobs/${JOB_ID}` });
+      await h.call({ method: 'POST', path: '/jobs', headers: JSON_HEADERS, body: { job_id: 'nope' } });
+      h.app.failNext(new JobCreationError(JobCreationErrorKind.Unauthorized, '401'));
+      await h.call(submit);
+      h.app.failNext(new Error('the table is gone'));
+      await h.call({ method: 'GET', path: `/jobs/${JOB_ID}` });
+    });
+    const outcomes = logLines(json)
+      .filter((line) => 'outcome' in line)
+      .map((line) => [line.message, line.outcome]);
+    expect(outcomes).toEqual([
+      ['Request served', 'job_tracked'],
+      ['Request served', 'job_already_tracked'],
+      ['Request served', 'job_submitted'],
+      ['Request served', 'submit_replayed'],
+      ['Request served', 'job_read'],
+      ['Request served', 'job_page_listed'],
+      ['Request served', 'job_untracked'],
+      ['Request refused', 'client_error'],
+      ['CompanyEnrich could not serve the request', 'upstream_error'],
+      ['Request failed', 'server_error'],
+    ]);
   });
 });

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
@@ -32,7 +31,6 @@ describe(`bad input (seed ${SEED}, ${cases.length} requests)`, () => {
   const webhooks = new RecordingWebhooks();
   const observers = {
     logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-    metrics: new Metrics(),
     tracer: new Tracer(),
   };
   const handlers = {

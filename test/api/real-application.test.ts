@@ -1,6 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
@@ -61,7 +60,6 @@ describe('API handler over the real application (moto + simulator)', () => {
     const handler = makeApiHandler({
       jobs,
       logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-      metrics: new Metrics(),
       tracer: new Tracer(),
     });
     call = async (request) => parseResponse(await handler(apiGatewayEvent(request), httpLambdaContext()));

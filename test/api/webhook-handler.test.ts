@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import type { WebhookApplication, WebhookOutcome } from '../../functions/core/application.js';
@@ -12,6 +11,7 @@ import {
   type ApiRequest,
 } from '../support/api-gateway-event.js';
 import { JOB_ID } from '../support/builders.js';
+import { captureOutput, logLines } from '../support/captured-output.js';
 
 const TOKEN = 'Xk3v9QmJ0bq1-_8aZr2LwYpT5sE6dHnC4uVg7fKiMoA';
 const HOOK = `/hooks/companyenrich/${JOB_ID}/${TOKEN}`;
@@ -27,12 +27,14 @@ class ScriptedWebhooks implements WebhookApplication {
   }
 }
 
-function harness(answer: (jobId: string, token: string) => WebhookOutcome | Error) {
+function harness(
+  answer: (jobId: string, token: string) => WebhookOutcome | Error,
+  logger = new Logger({ serviceName: 'enrich-job-watch-test' }),
+) {
   const webhooks = new ScriptedWebhooks(answer);
   const handler = makeWebhookHandler({
     webhooks,
-    logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-    metrics: new Metrics(),
+    logger,
     tracer: new Tracer(),
   });
   const call = async (request: Partial<ApiRequest> = {}, remainingMs?: number) =>
@@ -137,5 +139,30 @@ describe('POST /hooks/companyenrich/{submissionId}/{token}', () => {
     const fault = await call();
     expect(fault.status).toBe(500);
     expect(JSON.stringify(fault.body)).not.toContain('fire');
+  });
+});
+
+describe('the outcome field (what the saved HTTP outcomes query counts)', () => {
+  it('is logged once per request: the hint outcome, or rejected for a 404', async () => {
+    const answers: (WebhookOutcome | Error)[] = ['checked', 'recently_checked', 'already_final', 'not_found'];
+    const { webhooks, call } = harness(
+      () => answers.shift() ?? new Error('no more answers'),
+      new Logger({ serviceName: 'enrich-job-watch-test', logLevel: 'INFO' }),
+    );
+    const { json } = await captureOutput(async () => {
+      for (let index = 0; index < 4; index += 1) await call();
+      await call({ path: `/hooks/companyenrich/not-a-job-id/${TOKEN}` });
+    });
+    expect(webhooks.hints).toHaveLength(4);
+    const outcomes = logLines(json)
+      .filter((line) => 'outcome' in line)
+      .map((line) => [line.message, line.outcome]);
+    expect(outcomes).toEqual([
+      ['Request served', 'checked'],
+      ['Request served', 'recently_checked'],
+      ['Request served', 'already_final'],
+      ['Request served', 'rejected'],
+      ['Request served', 'rejected'],
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
@@ -182,6 +183,11 @@ describe('construct settings', () => {
       ),
       operatorTopic: Topic.fromTopicArn(scope, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops'),
       metricsIdentity: DEFAULT_METRICS_IDENTITY,
+      logGroups: {
+        poll: LogGroup.fromLogGroupName(scope, 'PollLogs', '/aws/lambda/f'),
+        api: LogGroup.fromLogGroupName(scope, 'ApiLogs', '/aws/lambda/api'),
+        webhook: LogGroup.fromLogGroupName(scope, 'WebhookLogs', '/aws/lambda/webhook'),
+      },
     };
     expect(
       () =>

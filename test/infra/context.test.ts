@@ -36,6 +36,7 @@ describe('settingsFromContext', () => {
       apiBurstLimit: '100',
       statusIndex: 'false',
       exportPrefix: 'ejw-dev',
+      dashboard: 'true',
     });
     expect(stackName).toBe('EnrichJobWatch-dev');
     expect(stackProps).toMatchObject({
@@ -56,6 +57,7 @@ describe('settingsFromContext', () => {
       apiBurstLimit: 100,
       statusIndex: false,
       exportPrefix: 'ejw-dev',
+      dashboard: true,
     });
     expect(stackProps.jobRetention?.toDays()).toBe(30);
     expect(stackProps.pollInterval?.toMinutes()).toBe(5);
@@ -75,8 +77,10 @@ describe('settingsFromContext', () => {
       apiKeySecretArn: SECRET_ARN,
       apiRateLimit: 5,
       apiBurstLimit: 5000,
+      dashboard: false,
     });
     expect(stackProps).toMatchObject({
+      dashboard: false,
       apiRateLimit: 5,
       apiBurstLimit: 5000,
       deletionProtection: true,
@@ -151,6 +155,7 @@ describe('settingsFromContext', () => {
         'apiKeySecretKmsKeyArn',
         'apiRateLimit',
         'apiKeySecretName',
+        'dashboard',
         'deletionProtection',
         'exportPrefix',
         'heartbeatMinutes',

@@ -46,6 +46,7 @@ export const CONFIGURED: EnrichJobWatchStackProps = {
   apiRateLimit: 3,
   apiBurstLimit: 6,
   exportPrefix: 'ejw-dev',
+  dashboard: true,
 };
 
 /** An existing secret by ARN, and no reserved concurrency. */

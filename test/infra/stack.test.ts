@@ -56,7 +56,6 @@ function ids(stackTemplate: Template) {
     httpApi: only(stackTemplate, 'AWS::ApiGatewayV2::Api').id,
     accessLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiAccessLogs').id,
     queue: only(stackTemplate, 'AWS::SQS::Queue').id,
-    dashboard: only(stackTemplate, 'AWS::CloudWatch::Dashboard').id,
   };
 }
 
@@ -650,39 +649,18 @@ describe('operations', () => {
     });
   });
 
-  it('alarms on API authorisation, 403, payment and key failures (the sum of four ApiErrors series)', () => {
-    const properties = alarm(template, 'ApiAccess');
-    expect(properties).toMatchObject({
+  it('alarms on API authorisation, 403, payment and key failures (ApiAccessErrors, their sum, one series)', () => {
+    expect(alarm(template, 'ApiAccess')).toMatchObject({
+      Namespace: 'EnrichJobWatch',
+      MetricName: 'ApiAccessErrors',
+      Dimensions: service('enrich-job-watch'),
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    const metrics = properties.Metrics as Record<string, unknown>[];
-    expect(metrics[0]).toEqual({
-      Id: 'expr_1',
-      Expression: 'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)',
-      Label: 'API access errors',
-      ReturnData: true,
-    });
-    expect(metrics.slice(1)).toEqual(
-      ['unauthorized', 'payment_required', 'forbidden', 'api_key_unavailable'].map((kind, index) => ({
-        Id: `m${index}`,
-        ReturnData: false,
-        MetricStat: {
-          Metric: {
-            Namespace: 'EnrichJobWatch',
-            MetricName: 'ApiErrors',
-            Dimensions: [
-              { Name: 'ErrorKind', Value: kind },
-              { Name: 'service', Value: 'enrich-job-watch' },
-            ],
-          },
-          Period: 300,
-          Stat: 'Sum',
-        },
-      })),
-    );
   });
 
   it('alarms on publish failures in 2 of the last 3 five-minute periods (one retried blip does not page)', () => {
@@ -712,39 +690,26 @@ describe('operations', () => {
     const metrics = properties.Metrics as Record<string, unknown>[];
     expect(metrics[0]).toEqual({
       Id: 'expr_1',
-      Expression:
-        'IF(checked > 0, 100 * (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0) + FILL(m4, 0) + FILL(m5, 0)) / checked, 0)',
+      Expression: 'IF(checked > 0, 100 * FILL(errors, 0) / checked, 0)',
       Label: 'API errors, % of checks',
       ReturnData: true,
     });
-    const stat = (name: string, dimensions: { Name: string; Value: string }[]) => ({
-      Metric: { Namespace: 'EnrichJobWatch', MetricName: name, Dimensions: dimensions },
+    const stat = (name: string) => ({
+      Metric: { Namespace: 'EnrichJobWatch', MetricName: name, Dimensions: service('enrich-job-watch') },
       Period: 300,
       Stat: 'Sum',
     });
     expect(metrics.slice(1)).toEqual([
-      { Id: 'checked', ReturnData: false, MetricStat: stat('JobsChecked', service('enrich-job-watch')) },
-      ...['server_error', 'unexpected_http_status', 'timeout', 'network', 'malformed', 'mismatched'].map(
-        (kind, index) => ({
-          Id: `m${index}`,
-          ReturnData: false,
-          MetricStat: stat('ApiErrors', [
-            { Name: 'ErrorKind', Value: kind },
-            { Name: 'service', Value: 'enrich-job-watch' },
-          ]),
-        }),
-      ),
+      { Id: 'checked', ReturnData: false, MetricStat: stat('JobsChecked') },
+      { Id: 'errors', ReturnData: false, MetricStat: stat('ApiDegradedErrors') },
     ]);
   });
 
   it('alarms when ticks are halted by throttling in each of 3 five-minute periods in a row', () => {
     expect(alarm(template, 'ThrottledHalts')).toMatchObject({
       Namespace: 'EnrichJobWatch',
-      MetricName: 'TicksHalted',
-      Dimensions: [
-        { Name: 'Reason', Value: 'throttled' },
-        { Name: 'service', Value: 'enrich-job-watch' },
-      ],
+      MetricName: 'ThrottledHalts',
+      Dimensions: service('enrich-job-watch'),
       Statistic: 'Sum',
       Period: 300,
       Threshold: 1,
@@ -769,31 +734,67 @@ describe('operations', () => {
     });
   });
 
-  it('alarms when no tick completed for the heartbeat window, counting missing data as no tick', () => {
-    expect(alarm(template, 'Heartbeat')).toMatchObject({
-      Namespace: 'EnrichJobWatch',
-      MetricName: 'TicksCompleted',
-      Dimensions: service('enrich-job-watch'),
-      Statistic: 'Sum',
-      Period: 60,
+  it('alarms when no tick completed (Lambda Invocations - Errors) for the heartbeat window, counting missing data as no tick', () => {
+    const id = ids(template);
+    const properties = alarm(template, 'Heartbeat');
+    expect(properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 10,
       DatapointsToAlarm: 10,
       TreatMissingData: 'breaching',
     });
-    expect(alarm(configured, 'Heartbeat')).toMatchObject({
-      Dimensions: service('enrich-job-watch-dev'),
-      EvaluationPeriods: 20,
-      DatapointsToAlarm: 20,
+    const lambdaStat = (name: string) => ({
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: name,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id.fn } }],
+      },
+      Period: 60,
+      Stat: 'Sum',
     });
+    expect(properties.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: 'FILL(invocations, 0) - FILL(errors, 0)',
+        Label: 'completed ticks',
+        ReturnData: true,
+      },
+      { Id: 'invocations', ReturnData: false, MetricStat: lambdaStat('Invocations') },
+      { Id: 'errors', ReturnData: false, MetricStat: lambdaStat('Errors') },
+    ]);
+    expect(alarm(configured, 'Heartbeat')).toMatchObject({ EvaluationPeriods: 20, DatapointsToAlarm: 20 });
   });
 
-  describe('dashboard', () => {
-    type Widget = { type: string; properties: { title?: string; metrics?: unknown[][]; alarms?: string[] } };
+  it('saves the Logs Insights queries, each in a folder named after the stack and scoped to its log groups', () => {
+    const id = ids(template);
+    const queries = Object.values(
+      template.findResources('AWS::Logs::QueryDefinition') as Record<string, Resource>,
+    ).map(({ Properties }) => [Properties.Name, Properties.LogGroupNames]);
+    const group = (logicalId: string) => [{ Ref: logicalId }];
+    expect(queries).toEqual([
+      ['EnrichJobWatch/TickSummary', group(id.logs)],
+      ['EnrichJobWatch/HaltsByReason', group(id.logs)],
+      ['EnrichJobWatch/ApiErrorsByKind', group(id.logs)],
+      ['EnrichJobWatch/JobsByStatus', group(id.logs)],
+      ['EnrichJobWatch/HttpOutcomes', [...group(id.apiFnLogs), ...group(id.webhookFnLogs)]],
+      ['EnrichJobWatch/SlowestTicks', group(id.logs)],
+    ]);
+  });
+
+  it('has no dashboard by default, and no DashboardUrl output', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(template.findOutputs('DashboardUrl')).toEqual({});
+  });
+
+  describe('dashboard (context dashboard=true)', () => {
+    type Widget = {
+      type: string;
+      properties: { title?: string; metrics?: unknown[][]; alarms?: string[]; query?: string };
+    };
     let widgets: Widget[];
     beforeAll(() => {
-      const dashboard = only(template, 'AWS::CloudWatch::Dashboard').resource;
+      const dashboard = only(configured, 'AWS::CloudWatch::Dashboard').resource;
       widgets = (JSON.parse(cfnText(dashboard.Properties.DashboardBody)) as { widgets: Widget[] }).widgets;
     });
     const graph = (title: string): unknown[][] => {
@@ -801,88 +802,46 @@ describe('operations', () => {
       if (!widget?.properties.metrics) throw new Error(`no graph "${title}"`);
       return widget.properties.metrics;
     };
-    const custom = (name: string, dimension?: [string, string]) => [
-      'EnrichJobWatch',
-      name,
-      ...(dimension ?? []),
-      'service',
-      'enrich-job-watch',
-    ];
+    const custom = (name: string) => ['EnrichJobWatch', name, 'service', 'enrich-job-watch-dev'];
 
     it('is named after the stack and region, and its URL is an output', () => {
-      const id = ids(template);
-      template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: { 'Fn::Join': ['', ['EnrichJobWatch-', { Ref: 'AWS::Region' }]] },
+      const dashboardId = only(configured, 'AWS::CloudWatch::Dashboard').id;
+      configured.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardName: { 'Fn::Join': ['', ['Configured-', { Ref: 'AWS::Region' }]] },
       });
-      expect(cfnText(template.findOutputs('DashboardUrl').DashboardUrl?.Value)).toBe(
-        `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/\${${id.dashboard}}`,
+      expect(cfnText(configured.findOutputs('DashboardUrl').DashboardUrl?.Value)).toBe(
+        `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/\${${dashboardId}}`,
       );
     });
 
-    it('shows ticks, checks, transitions and notifications', () => {
-      expect(graph('Ticks').map((metric) => metric.slice(0, -1))).toEqual([
-        custom('TicksCompleted'),
-        ...[
-          'unauthorized',
-          'payment_required',
-          'forbidden',
-          'api_key_unavailable',
-          'api_key_transient',
-          'systematic_not_found',
-          'systematic_rejected',
-          'throttled',
-          'deadline',
-          'aborted',
-        ].map((reason) => custom('TicksHalted', ['Reason', reason])),
-      ]);
-      expect(graph('Checks and transitions').map((metric) => metric.slice(0, -1))).toEqual([
+    it('graphs the series the alarms read, summed over 5 minutes, the owed age as its maximum', () => {
+      expect(graph('Checks and API errors').map((metric) => metric.slice(0, -1))).toEqual([
         custom('JobsChecked'),
-        custom('Transitions'),
-        custom('JobsDeferred'),
+        custom('ApiDegradedErrors'),
+        custom('ApiAccessErrors'),
+        custom('ThrottledHalts'),
       ]);
-      expect(graph('Notifications').map((metric) => metric.slice(0, -1))).toEqual([
-        custom('NotificationsPublished'),
-        custom('OperatorAlertsPublished'),
+      expect(graph('Notifications owed').map((metric) => metric.slice(0, -1))).toEqual([
         custom('PublishFailures'),
         custom('OldestOwedNotificationSeconds'),
       ]);
-      // The owed age on the right axis, as its maximum (a sum of ages would mean nothing).
-      expect(graph('Notifications').at(-1)?.at(-1)).toMatchObject({ stat: 'Maximum', yAxis: 'right' });
-    });
-
-    it('shows API errors by code and jobs by status, summed over 5 minutes', () => {
-      const apiErrors = graph('API errors by code (ErrorKind)');
-      expect(apiErrors.map((metric) => metric[3])).toEqual([
-        'unauthorized',
-        'payment_required',
-        'forbidden',
-        'api_key_unavailable',
-        'api_key_transient',
-        'not_found',
-        'rejected',
-        'throttled',
-        'server_error',
-        'unexpected_http_status',
-        'timeout',
-        'network',
-        'malformed',
-        'mismatched',
-        'aborted',
-      ]);
-      expect(apiErrors[0]).toEqual([
-        ...custom('ApiErrors', ['ErrorKind', 'unauthorized']),
-        { label: 'unauthorized', stat: 'Sum' },
-      ]);
-      const jobsByStatus = graph('Jobs by status (checked, sum over 5 minutes)');
-      expect(jobsByStatus).toEqual(
-        ['pending', 'processing', 'completing', 'completed', 'failed', 'not_found', 'rejected'].map(
-          (status) => [...custom('JobsByStatus', ['Status', status]), { label: status, stat: 'Sum' }],
-        ),
-      );
-      // Every graph's period: five minutes.
+      expect(graph('Notifications owed').at(-1)?.at(-1)).toMatchObject({ stat: 'Maximum', yAxis: 'right' });
       for (const widget of widgets.filter((candidate) => candidate.type === 'metric')) {
         expect(widget.properties).toMatchObject({ period: 300 });
       }
+    });
+
+    it('runs every saved query as a Logs Insights widget on its log groups', () => {
+      const id = ids(configured);
+      const queries = widgets
+        .filter((widget) => widget.type === 'log')
+        .map((widget) => widget.properties.query);
+      const source = (...logIds: string[]) => logIds.map((logId) => `SOURCE '\${${logId}}'`).join(' | ');
+      expect(queries).toHaveLength(6);
+      expect(
+        queries.map((query) => (query?.split(' | SOURCE').length === 1 ? query.split(' | ')[0] : 'two')),
+      ).toEqual([source(id.logs), source(id.logs), source(id.logs), source(id.logs), 'two', source(id.logs)]);
+      expect(queries[4]).toContain(source(id.apiFnLogs, id.webhookFnLogs));
     });
 
     it('shows the state of every alarm', () => {
@@ -1247,8 +1206,8 @@ describe('HTTP API operations and outputs', () => {
   });
 
   it('graphs the HTTP API requests, 4xx, 5xx and latency on the dashboard', () => {
-    const id = ids(template);
-    const dashboard = only(template, 'AWS::CloudWatch::Dashboard').resource;
+    const id = ids(configured);
+    const dashboard = only(configured, 'AWS::CloudWatch::Dashboard').resource;
     const widgets = (
       JSON.parse(cfnText(dashboard.Properties.DashboardBody)) as {
         widgets: { properties: { title?: string; metrics?: unknown[][] } }[];

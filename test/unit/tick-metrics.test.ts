@@ -1,9 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TickSummary } from '../../functions/core/use-cases/poll-tick.js';
-import { recordTickMetrics } from '../../functions/poll/tick-metrics.js';
+import { publishTickMetrics, recordTickMetrics } from '../../functions/poll/tick-metrics.js';
 
-const summary: TickSummary = {
+const healthy: TickSummary = {
   now: '2026-11-29T10:00:00.000Z',
   checked: 5,
   transitions: 2,
@@ -11,96 +11,99 @@ const summary: TickSummary = {
   alerts: 0,
   unchanged: 1,
   byStatus: { processing: 3, completed: 1 },
-  regressionsIgnored: 0,
+  regressionsIgnored: 1,
   anomalies: 1,
-  conflicts: 0,
+  conflicts: 1,
   deferred: 4,
-  oldestOwedSeconds: 960,
-  errors: { server_error: 2, unknown_status: 1, publish_failed: 1, throttled: 1 },
-  halted: 'throttled',
+  oldestOwedSeconds: 0,
+  errors: { unknown_status: 1, not_found: 2, rejected: 1, api_key_transient: 1, aborted: 1 },
+  halted: 'deadline',
 };
 
 interface EmfLine {
-  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit?: string }[] }[] };
   [key: string]: unknown;
 }
 
-/** Runs `emit` with Powertools metrics enabled and returns the EMF documents it printed. */
-function captureEmf(emit: (metrics: Metrics) => void): EmfLine[] {
+/** Runs `emit` with Powertools metrics enabled; the EMF documents it printed and every other line. */
+function capture(emit: (metrics: Metrics) => void): { documents: EmfLine[]; other: string[] } {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   const lines: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const write = (chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
-  });
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(write);
   const metrics = new Metrics({ namespace: 'EnrichJobWatchTest', serviceName: 'enrich-job-watch' });
   emit(metrics);
-  metrics.publishStoredMetrics();
-  return lines
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as EmfLine);
+  vi.restoreAllMocks();
+  const all = lines.flatMap((chunk) => chunk.split('\n')).filter((line) => line.trim() !== '');
+  return {
+    documents: all.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as EmfLine),
+    other: all.filter((line) => !line.includes('"_aws"')),
+  };
 }
 
-/** The value of `metric` in the EMF document whose dimensions include `dimension` = `value`. */
-function valueOf(documents: EmfLine[], metric: string, dimension?: [string, string]): unknown {
-  const match = documents.find(
-    (document) => metric in document && (dimension === undefined || document[dimension[0]] === dimension[1]),
+/** Every metric in the documents, by name, with its value and unit. */
+function published(documents: EmfLine[]): Record<string, { value: unknown; unit: string | undefined }> {
+  return Object.fromEntries(
+    documents.flatMap((document) =>
+      document._aws.CloudWatchMetrics.flatMap((directive) =>
+        directive.Metrics.map((metric) => [metric.Name, { value: document[metric.Name], unit: metric.Unit }]),
+      ),
+    ),
   );
-  return match?.[metric];
 }
+
+const tickOf = (summary: TickSummary) =>
+  capture((metrics) => {
+    recordTickMetrics(metrics, summary);
+    publishTickMetrics(metrics);
+  });
 
 describe('recordTickMetrics', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
   });
 
-  it('emits what the alarms and the dashboard read, with the dimensions they filter on', () => {
-    const documents = captureEmf((metrics) => {
-      recordTickMetrics(metrics, summary);
-    });
-
-    expect(
-      documents.every((document) => document._aws.CloudWatchMetrics[0]?.Namespace === 'EnrichJobWatchTest'),
-    ).toBe(true);
-    expect(valueOf(documents, 'TicksCompleted')).toBe(1);
-    expect(valueOf(documents, 'JobsChecked')).toBe(5);
-    expect(valueOf(documents, 'Transitions')).toBe(2);
-    expect(valueOf(documents, 'NotificationsPublished')).toBe(1);
-    expect(valueOf(documents, 'PublishFailures')).toBe(1);
-    expect(valueOf(documents, 'UnknownStatuses')).toBe(1);
-    expect(valueOf(documents, 'ApiErrors', ['ErrorKind', 'server_error'])).toBe(2);
-    expect(valueOf(documents, 'ApiErrors', ['ErrorKind', 'throttled'])).toBe(1);
-    // Not API errors: counted under their own metrics only.
-    expect(valueOf(documents, 'ApiErrors', ['ErrorKind', 'publish_failed'])).toBeUndefined();
-    expect(valueOf(documents, 'JobsByStatus', ['Status', 'processing'])).toBe(3);
-    expect(valueOf(documents, 'TicksHalted', ['Reason', 'throttled'])).toBe(1);
+  it('publishes only the checks of a healthy tick: what went well and errors no alarm reads stay in the log', () => {
+    expect(published(tickOf(healthy).documents)).toEqual({ JobsChecked: { value: 5, unit: 'Count' } });
   });
 
-  it('reports the age of the oldest owed notification in seconds, and 0 when nothing is owed', () => {
-    const late = captureEmf((metrics) => {
-      recordTickMetrics(metrics, summary);
+  it('publishes each problem series with its value when non-zero', () => {
+    const { documents } = tickOf({
+      ...healthy,
+      oldestOwedSeconds: 960,
+      errors: {
+        unauthorized: 1,
+        api_key_unavailable: 2,
+        server_error: 2,
+        timeout: 1,
+        malformed: 1,
+        throttled: 1,
+        publish_failed: 3,
+      },
+      halted: 'throttled',
     });
-    expect(valueOf(late, 'OldestOwedNotificationSeconds')).toBe(960);
-    const units = late.flatMap((document) =>
-      document._aws.CloudWatchMetrics.flatMap((directive) =>
-        (directive.Metrics as { Name: string; Unit?: string }[]).filter(
-          (metric) => metric.Name === 'OldestOwedNotificationSeconds',
-        ),
-      ),
-    );
-    expect(units).toEqual([{ Name: 'OldestOwedNotificationSeconds', Unit: 'Seconds' }]);
-    const onTime = captureEmf((metrics) => {
-      recordTickMetrics(metrics, { ...summary, oldestOwedSeconds: 0 });
+    expect(published(documents)).toEqual({
+      JobsChecked: { value: 5, unit: 'Count' },
+      ApiAccessErrors: { value: 3, unit: 'Count' },
+      ApiDegradedErrors: { value: 4, unit: 'Count' },
+      ThrottledHalts: { value: 1, unit: 'Count' },
+      PublishFailures: { value: 3, unit: 'Count' },
+      OldestOwedNotificationSeconds: { value: 960, unit: 'Seconds' },
     });
-    expect(valueOf(onTime, 'OldestOwedNotificationSeconds')).toBe(0);
   });
 
-  it('does not count a tick with internal errors as completed (the heartbeat alarm relies on it)', () => {
-    const documents = captureEmf((metrics) => {
-      recordTickMetrics(metrics, { ...summary, errors: { internal: 1 } });
-    });
-    expect(valueOf(documents, 'TicksCompleted')).toBe(0);
-    expect(valueOf(documents, 'InternalErrors')).toBe(1);
+  it('counts a halt as throttled only for that reason', () => {
+    const { documents } = tickOf({ ...healthy, halted: 'unauthorized', errors: { unauthorized: 1 } });
+    expect(Object.keys(published(documents)).sort()).toEqual(['ApiAccessErrors', 'JobsChecked']);
+  });
+
+  it('publishes nothing, and says nothing, for a tick that checked nothing and had no problem', () => {
+    const { documents, other } = tickOf({ ...healthy, checked: 0, errors: {}, halted: null });
+    expect(documents).toEqual([]);
+    expect(other).toEqual([]);
   });
 });
