@@ -69,13 +69,7 @@ export async function gatherCostInputs(writeUnitsPerCheck: number): Promise<Cost
   const template = templateFacts(synthesizeDefaultTemplate());
   const poller = pollerConfig(template);
   const environment = deployedEnvironment(template.poller);
-  const logBytes = await measureLogBytes({
-    serviceName: environment.POWERTOOLS_SERVICE_NAME ?? 'service_undefined',
-    namespace: environment.POWERTOOLS_METRICS_NAMESPACE ?? 'default_namespace',
-    logLevel: environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-    memoryMb: template.poller.memoryMb,
-    policy: poller.tick,
-  });
+  const logBytes = await measureLogBytes({ config: poller, environment, memoryMb: template.poller.memoryMb });
   return {
     template,
     poller,

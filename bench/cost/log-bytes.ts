@@ -1,22 +1,23 @@
 /**
- * Log bytes of the poll function, measured: the real handler (`makeHandler` with Powertools
- * Logger, Metrics and Tracer, configured from the template's environment) runs in-process
- * against dynalite and the CompanyEnrich simulator, and every byte it writes to stdout and
- * stderr during an invocation is counted. Lambda's own START / END / REPORT lines are added
- * from their documented format.
+ * Log bytes of the poll function, measured: the real handler (`makeHandler` over
+ * `pollHandlerDeps`, the production wiring, with the template's POWERTOOLS_* environment) runs
+ * in-process against dynalite and the CompanyEnrich simulator, and every byte it writes to
+ * stdout and stderr during an invocation is counted. Only SNS is stood in for (it logs nothing
+ * itself). Lambda's own START / END / REPORT lines are added from their documented format.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
-import { CompanyEnrichStatusApi } from '../../functions/core/adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
-import { DynamoDbWatcherStateStore } from '../../functions/core/adapters/dynamodb/watcher-state-store.js';
-import type { TickPolicy } from '../../functions/core/use-cases/poll-tick.js';
+import type { PollFunctionConfig } from '../../functions/core/config.js';
+import type { createLambdaRuntime } from '../../functions/core/lambda-runtime.js';
 import { trackJob } from '../../functions/core/use-cases/track-job.js';
-import { documentClient } from '../../functions/core/wiring.js';
+import { createStores } from '../../functions/core/wiring.js';
 import { makeHandler, type PollHandlerDeps } from '../../functions/poll/make-handler.js';
+import { pollHandlerDeps } from '../../functions/poll/production-deps.js';
 import { seededRandom } from '../../local/random.js';
 import { CompanyEnrichSimulator } from '../../local/simulator/index.js';
 import { startDynalite } from '../../test/support/dynalite.js';
@@ -33,13 +34,13 @@ export interface LogBytes {
   readonly transitionsPerJob: number;
 }
 
-/** The function's logging identity, from the template (POWERTOOLS_* variables). */
+/** The deployed poll function, as the template configures it. */
 export interface LoggingSetup {
-  readonly serviceName: string;
-  readonly namespace: string;
-  readonly logLevel: string;
+  /** Its configuration (table and API URL are replaced by the emulators'). */
+  readonly config: PollFunctionConfig;
+  /** Its environment: the POWERTOOLS_* variables are set while it runs. */
+  readonly environment: Readonly<Record<string, string>>;
   readonly memoryMb: number;
-  readonly policy: TickPolicy;
 }
 
 const JOBS = 20;
@@ -104,9 +105,9 @@ async function countWrites(invoke: () => Promise<unknown>): Promise<number> {
 function withLambdaEnvironment(setup: LoggingSetup): () => void {
   const saved = { ...process.env };
   process.env._X_AMZN_TRACE_ID = `Root=${TRACE_ID};Parent=0123456789abcdef;Sampled=1`;
-  process.env.POWERTOOLS_SERVICE_NAME = setup.serviceName;
-  process.env.POWERTOOLS_METRICS_NAMESPACE = setup.namespace;
-  process.env.POWERTOOLS_LOG_LEVEL = setup.logLevel;
+  for (const [name, value] of Object.entries(setup.environment)) {
+    if (name.startsWith('POWERTOOLS_')) process.env[name] = value;
+  }
   // As in Lambda, where neither is set (the test setup turns metrics off and logs down).
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   delete process.env.POWERTOOLS_DEV;
@@ -115,33 +116,37 @@ function withLambdaEnvironment(setup: LoggingSetup): () => void {
   };
 }
 
-/** The poll handler's dependencies as production wires them, on dynalite and the simulator. */
+/**
+ * The poll handler's dependencies as production wires them (`pollHandlerDeps`), on dynalite and
+ * the simulator, SNS stood in for by notifiers that accept every message.
+ */
 function handlerDeps(
   setup: LoggingSetup,
   clock: FakeClock,
-  documents: ReturnType<typeof documentClient>,
+  dynamoDb: DynamoDBClient,
   tableName: string,
   url: string,
 ): PollHandlerDeps {
+  const config = { ...setup.config, jobsTableName: tableName, apiBaseUrl: url };
   const logger = new Logger();
-  return {
-    jobs: new DynamoDbJobStore(documents, tableName, logger),
-    watcherState: new DynamoDbWatcherStateStore(documents, tableName),
-    statusApi: new CompanyEnrichStatusApi({
-      baseUrl: url,
-      apiKeys: new StaticApiKey(API_KEY),
-      timeoutMs: setup.policy.requestTimeoutMs,
-    }),
-    // SNS itself logs nothing: a notifier that accepts every message stands in for it.
-    notifier: { channels: ['events', 'email'], publish: () => Promise.resolve({ messageId: 'm' }) },
-    alertNotifier: { channels: ['operator'], publish: () => Promise.resolve({ messageId: 'm' }) },
-    log: logger,
+  const runtime: ReturnType<typeof createLambdaRuntime> = {
     logger,
-    metrics: new Metrics({ logger }),
     tracer: new Tracer(),
+    clients: {
+      dynamoDb,
+      sns: new SNSClient({ region: 'us-east-1' }),
+      secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+    },
     clock,
-    random: seededRandom(9),
-    policy: setup.policy,
+    stores: createStores(dynamoDb, tableName, logger, { retentionMs: config.tick.retentionMs, clock }),
+    apiKeys: new StaticApiKey(API_KEY),
+  };
+  const accept = () => Promise.resolve({ messageId: 'm' });
+  const deps = pollHandlerDeps(config, runtime, seededRandom(9));
+  return {
+    ...deps,
+    notifier: { channels: deps.notifier.channels, publish: accept },
+    alertNotifier: { channels: deps.alertNotifier.channels, publish: accept },
   };
 }
 
@@ -158,7 +163,7 @@ export async function measureLogBytes(setup: LoggingSetup): Promise<LogBytes> {
     const { url } = await simulator.start();
     const client = dynamoDbClientFor(dynalite.endpoint);
     const tableName = await createJobsTable(client);
-    const deps = handlerDeps(setup, clock, documentClient(client), tableName, url);
+    const deps = handlerDeps(setup, clock, client, tableName, url);
     const handler = makeHandler(deps);
     let invocations = 0;
     const tick = (): Promise<number> =>
@@ -183,7 +188,7 @@ export async function measureLogBytes(setup: LoggingSetup): Promise<LogBytes> {
     }
     clock.advance(MINUTE);
     const started = await tick();
-    clock.advance(setup.policy.maxBackoffMs);
+    clock.advance(setup.config.tick.maxBackoffMs);
     const unchanged = await tick();
     clock.advance(60 * MINUTE);
     const finished = await tick();

@@ -3,6 +3,7 @@ import { costModelInputs } from '../../bench/cost-model.js';
 import { total, watcherBill, type CostLine } from '../../bench/cost/bill.js';
 import type { CostInputs } from '../../bench/cost/inputs.js';
 import { measureLogBytes } from '../../bench/cost/log-bytes.js';
+import { loadPollFunctionConfig } from '../../functions/core/config.js';
 import { MONTH, PRICES } from '../../bench/cost/prices.js';
 import { synthesizeDefaultTemplate, templateFacts } from '../../bench/cost/template-facts.js';
 
@@ -103,24 +104,19 @@ describe('the template count', () => {
 
 describe('the measured log bytes', () => {
   it('count what the poll handler logs: a quieter log level writes fewer bytes per tick', async () => {
-    const setup = {
-      serviceName: 'enrich-job-watch',
-      namespace: 'EnrichJobWatch',
-      memoryMb: 256,
-      policy: {
-        pollIntervalMs: 60_000,
-        maxBackoffMs: 1_800_000,
-        notFoundLimit: 3,
-        notificationLeaseMs: 300_000,
-        retentionMs: null,
-        concurrency: 4,
-        requestsPerSecond: null,
-        pageSize: 100,
-        requestTimeoutMs: 2_000,
-      },
+    const environment = {
+      JOBS_TABLE_NAME: 'jobs',
+      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:events',
+      OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:operator',
+      COMPANYENRICH_API_KEY_SECRET_ARN: 'companyenrich/api-key',
+      POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
+      POWERTOOLS_METRICS_NAMESPACE: 'EnrichJobWatch',
     };
-    const info = await measureLogBytes({ ...setup, logLevel: 'INFO' });
-    const errorsOnly = await measureLogBytes({ ...setup, logLevel: 'ERROR' });
+    const setup = { config: loadPollFunctionConfig(environment), memoryMb: 256 };
+    const measure = (level: string) =>
+      measureLogBytes({ ...setup, environment: { ...environment, POWERTOOLS_LOG_LEVEL: level } });
+    const info = await measure('INFO');
+    const errorsOnly = await measure('ERROR');
     expect(errorsOnly.idleTick).toBeLessThan(info.idleTick);
     expect(errorsOnly.transitionsPerJob).toBeLessThan(info.transitionsPerJob);
     expect(info.check).toBeGreaterThan(0);
