@@ -4,6 +4,7 @@
  */
 import { ENVIRONMENT } from '../../functions/contract.js';
 import type { CostInputs } from './inputs.js';
+import type { FunctionFacts } from './template-facts.js';
 import { ALTERNATIVES, ASSUMED, MONTH, PRICES } from './prices.js';
 
 /** Where a line's figures come from. */
@@ -151,17 +152,19 @@ function notificationLines(inputs: CostInputs, jobs: number): CostLine[] {
  * lifetime while warm, and at most once per invocation (an upper bound: every API request cold).
  */
 function secretReads(inputs: CostInputs, ticks: number, apiRequests: number): number {
-  const { template, poller } = inputs;
-  const perCache = poller.apiKeyCacheSeconds > 0 ? MONTH.seconds / poller.apiKeyCacheSeconds : Infinity;
-  const named = (fn: (typeof template.apiFunctions)[number]): number =>
-    SECRET_VARIABLES.filter((name) => fn.environment[name] !== undefined).length;
-  const pollerReads = named(template.poller) * Math.min(ticks, perCache);
+  const { template } = inputs;
+  const readsOf = (fn: FunctionFacts, invocations: number): number => {
+    // Without a cache lifetime (0 s, or unknown) every invocation reads.
+    const cacheSeconds = inputs.keyCacheSeconds[fn.id] ?? 0;
+    const perCache = cacheSeconds > 0 ? MONTH.seconds / cacheSeconds : Infinity;
+    const named = SECRET_VARIABLES.filter((name) => fn.environment[name] !== undefined).length;
+    return named * Math.min(invocations, perCache);
+  };
   const perApiFunction = apiRequests / Math.max(template.apiFunctions.length, 1);
-  const apiReads = template.apiFunctions.reduce(
-    (sum, fn) => sum + named(fn) * Math.min(perApiFunction, perCache),
-    0,
+  return (
+    readsOf(template.poller, ticks) +
+    template.apiFunctions.reduce((sum, fn) => sum + readsOf(fn, perApiFunction), 0)
   );
-  return pollerReads + apiReads;
 }
 
 function accountLines(inputs: CostInputs, ticks: number, apiRequests: number): CostLine[] {
@@ -175,7 +178,7 @@ function accountLines(inputs: CostInputs, ticks: number, apiRequests: number): C
       quantity: `${count} secrets, ${whole(reads)} reads`,
       dollars: count * PRICES.secretMonthly + (reads / 1e4) * PRICES.secretsPer10k,
       source: 'counted',
-      basis: `secrets in the template (${secrets.created} created, ${secrets.imported} imported); reads from the ${inputs.poller.apiKeyCacheSeconds} s key cache`,
+      basis: `secrets in the template (${secrets.created} created, ${secrets.imported} imported); reads from each function's key cache (${inputs.poller.apiKeyCacheSeconds} s for the poller)`,
     },
     {
       item: 'API Gateway HTTP API',

@@ -6,7 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 
+/** docs/DEPLOY.md, whose "Monthly cost estimate" holds the generated section. */
 export const DEPLOY_DOC = fileURLToPath(new URL('../../docs/DEPLOY.md', import.meta.url));
+/** The HTML comments around the generated part (invisible when rendered). */
 export const COST_TABLE_MARKERS = {
   start: '<!-- cost-table:start -->',
   end: '<!-- cost-table:end -->',
@@ -43,13 +45,13 @@ export function comparableMarkdown(markdown: string): string[][] {
     .filter((cells) => !cells.every((cell) => /^:?-+:?$/.test(cell)));
 }
 
-/** Replaces the table between the markers with `table` and formats the file with prettier. */
-export async function writeDeployCostSection(table: string): Promise<void> {
+/** Replaces what is between the markers with `section` and formats the file with prettier. */
+export async function writeDeployCostSection(section: string): Promise<void> {
   const document = readFileSync(DEPLOY_DOC, 'utf8');
   const old = costTableOf(document);
   const updated = document.replace(
     `${COST_TABLE_MARKERS.start}${old}${COST_TABLE_MARKERS.end}`,
-    `${COST_TABLE_MARKERS.start}\n\n${table}\n\n${COST_TABLE_MARKERS.end}`,
+    `${COST_TABLE_MARKERS.start}\n\n${section}\n\n${COST_TABLE_MARKERS.end}`,
   );
   const options = (await resolveConfig(DEPLOY_DOC)) ?? {};
   writeFileSync(DEPLOY_DOC, await format(updated, { ...options, filepath: DEPLOY_DOC }));

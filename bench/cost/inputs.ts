@@ -4,7 +4,7 @@
  * series the contract declares, and the log bytes measured on the real handler.
  */
 import { CUSTOM_METRIC_SERIES, ENVIRONMENT } from '../../functions/contract.js';
-import { loadPollFunctionConfig, type PollFunctionConfig } from '../../functions/core/config.js';
+import { loadConfig, loadPollFunctionConfig, type PollFunctionConfig } from '../../functions/core/config.js';
 import { BENCH_POLICY } from '../polling/strategies.js';
 import { checksPerOneHourJob } from './checks-per-job.js';
 import { measureLogBytes, type LogBytes } from './log-bytes.js';
@@ -23,6 +23,8 @@ export interface CostInputs {
   readonly writeUnitsPerCheck: number;
   readonly logBytes: LogBytes;
   readonly metricSeries: typeof CUSTOM_METRIC_SERIES;
+  /** Each function's key cache lifetime (API_KEY_CACHE_SECONDS as its loader reads it), by logical id. */
+  readonly keyCacheSeconds: Readonly<Record<string, number>>;
 }
 
 /** A syntactically valid stand-in for a value CloudFormation fills in at deploy time. */
@@ -77,5 +79,11 @@ export async function gatherCostInputs(writeUnitsPerCheck: number): Promise<Cost
     writeUnitsPerCheck,
     logBytes,
     metricSeries: CUSTOM_METRIC_SERIES,
+    keyCacheSeconds: Object.fromEntries(
+      [template.poller, ...template.apiFunctions].map((fn) => [
+        fn.id,
+        loadConfig(deployedEnvironment(fn)).apiKeyCacheSeconds,
+      ]),
+    ),
   };
 }

@@ -16,6 +16,7 @@ import { ASSUMED } from './prices.js';
 /** The job counts every table shows. */
 export const JOB_COUNTS = [100, 10_000] as const;
 
+/** Dollars as the tables show them, to the cent. */
 export const usd = (dollars: number): string => `$${dollars.toFixed(2)}`;
 
 function bills(inputs: CostInputs): [CostLine[], CostLine[]] {

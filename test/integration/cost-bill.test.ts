@@ -33,7 +33,7 @@ describe('the monthly cost model, line by line', () => {
     const pollerOnly = { ...inputs, template: { ...inputs.template, apiFunctions: [] } };
     const reads = (cacheSeconds: number): string =>
       line(
-        watcherBill({ ...pollerOnly, poller: { ...inputs.poller, apiKeyCacheSeconds: cacheSeconds } }, 100),
+        watcherBill({ ...pollerOnly, keyCacheSeconds: { [inputs.template.poller.id]: cacheSeconds } }, 100),
         'Secrets Manager',
       ).quantity;
     expect(reads(300)).toContain('8,640 reads');
