@@ -37,7 +37,7 @@ export const TICK_SUMMARY_MESSAGE = 'Poll tick finished';
 
 const field = (name: string): string => `\`${name}\``;
 const TICK_SUMMARY = `${field('message')} = "${TICK_SUMMARY_MESSAGE}"`;
-/** `sum(<field>) as <alias>` for each [field, alias]. */
+/** `sum(<field>) as <alias>` for each [field, alias]; an alias never repeats a field's name. */
 const sums = (pairs: readonly (readonly [string, string])[]): string =>
   pairs.map(([name, alias]) => `sum(${field(name)}) as ${alias}`).join(', ');
 
@@ -49,11 +49,11 @@ const tickSummary: SavedQuery = {
     filterStatements: [TICK_SUMMARY],
     statsStatements: [
       `count(*) as ticks, ${sums([
-        ['checked', 'checked'],
-        ['transitions', 'transitions'],
+        ['checked', 'checks'],
+        ['transitions', 'status_changes'],
         ['notified', 'notifications'],
         ['alerts', 'operator_alerts'],
-        ['deferred', 'deferred'],
+        ['deferred', 'deferred_jobs'],
         ['conflicts', 'write_conflicts'],
         ['regressionsIgnored', 'regressions_ignored'],
         ['anomalies', 'unknown_statuses'],
