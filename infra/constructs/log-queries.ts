@@ -13,11 +13,20 @@ import { JobStatus, StatusApiErrorKind } from '../../functions/contract.js';
  * ones Logs Insights and Lambda add.
  */
 
-/** The log groups a query reads. */
+/** The log groups the queries read. */
 export interface QueryLogGroups {
+  /** The poll function's: one summary line per tick, and Lambda's REPORT lines. */
   readonly poll: ILogGroup;
+  /** The API function's: one `outcome` line per request. */
   readonly api: ILogGroup;
+  /** The webhook function's: one `outcome` line per request. */
   readonly webhook: ILogGroup;
+}
+
+export interface SavedLogQueriesProps {
+  /** The folder the queries are saved in (their names are `<prefix>/<query id>`): the stack name. */
+  readonly prefix: string;
+  readonly logGroups: QueryLogGroups;
 }
 
 type LogSource = keyof QueryLogGroups;
