@@ -13,11 +13,20 @@ import { JobStatus, StatusApiErrorKind } from '../../functions/contract.js';
  * ones Logs Insights and Lambda add.
  */
 
-/** The log groups a query reads. */
+/** The log groups the queries read. */
 export interface QueryLogGroups {
+  /** The poll function's: one summary line per tick, and Lambda's REPORT lines. */
   readonly poll: ILogGroup;
+  /** The API function's: one `outcome` line per request. */
   readonly api: ILogGroup;
+  /** The webhook function's: one `outcome` line per request. */
   readonly webhook: ILogGroup;
+}
+
+export interface SavedLogQueriesProps {
+  /** The folder the queries are saved in (their names are `<prefix>/<query id>`): the stack name. */
+  readonly prefix: string;
+  readonly logGroups: QueryLogGroups;
 }
 
 type LogSource = keyof QueryLogGroups;
@@ -37,7 +46,7 @@ export const TICK_SUMMARY_MESSAGE = 'Poll tick finished';
 
 const field = (name: string): string => `\`${name}\``;
 const TICK_SUMMARY = `${field('message')} = "${TICK_SUMMARY_MESSAGE}"`;
-/** `sum(<field>) as <alias>` for each [field, alias]. */
+/** `sum(<field>) as <alias>` for each [field, alias]; an alias never repeats a field's name. */
 const sums = (pairs: readonly (readonly [string, string])[]): string =>
   pairs.map(([name, alias]) => `sum(${field(name)}) as ${alias}`).join(', ');
 
@@ -49,11 +58,11 @@ const tickSummary: SavedQuery = {
     filterStatements: [TICK_SUMMARY],
     statsStatements: [
       `count(*) as ticks, ${sums([
-        ['checked', 'checked'],
-        ['transitions', 'transitions'],
+        ['checked', 'checks'],
+        ['transitions', 'status_changes'],
         ['notified', 'notifications'],
         ['alerts', 'operator_alerts'],
-        ['deferred', 'deferred'],
+        ['deferred', 'deferred_jobs'],
         ['conflicts', 'write_conflicts'],
         ['regressionsIgnored', 'regressions_ignored'],
         ['anomalies', 'unknown_statuses'],

@@ -18,14 +18,21 @@ import { tickMetric, type MetricsIdentity } from '../telemetry.js';
 import { logGroupNamesOf, SAVED_QUERIES, type QueryLogGroups } from './log-queries.js';
 import { ALARM_PERIOD } from './operator-alarms.js';
 
-/** What the dashboard shows. */
+/** What the dashboard shows (all required: it is built from the Operations construct's props). */
 export interface OperationsDashboardProps {
+  /** Their states, in this order. */
   readonly alarms: readonly IAlarm[];
+  /** Where the alarms' custom series are. */
   readonly metricsIdentity: MetricsIdentity;
+  /** Its invocations, errors, throttles and duration. */
   readonly pollFunction: IFunction;
+  /** Drawn on the duration graph. */
   readonly pollTimeout: Duration;
+  /** Its dead-lettered ticks. */
   readonly deadLetterQueue: IQueue;
+  /** Its requests, 4xx, 5xx and latency. */
   readonly httpApi: IHttpApi;
+  /** What the Logs Insights widgets query. */
   readonly logGroups: QueryLogGroups;
 }
 

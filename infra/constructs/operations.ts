@@ -80,6 +80,7 @@ export class Operations extends Construct {
   };
   /** Only when `dashboard` is set. */
   readonly dashboard?: Dashboard;
+  /** The saved Logs Insights queries (always: they cost nothing until run). */
   readonly queries: SavedLogQueries;
   /** Minutes without a completed tick before the heartbeat alarm fires. */
   readonly heartbeatMinutes: number;
