@@ -5,7 +5,7 @@
 import { ENVIRONMENT } from '../../functions/contract.js';
 import type { CostInputs } from './inputs.js';
 import type { FunctionFacts } from './template-facts.js';
-import { ALTERNATIVES, ASSUMED, MONTH, PRICES } from './prices.js';
+import { ALTERNATIVES, ASSUMED, MONTH, PRICES, SNS_KMS } from './prices.js';
 
 /** Where a line's figures come from. */
 export type Source = 'counted' | 'measured' | 'assumed';
@@ -124,7 +124,12 @@ function storageLine(inputs: CostInputs, jobs: number): CostLine {
 
 function notificationLines(inputs: CostInputs, jobs: number): CostLine[] {
   const keys = inputs.template.kmsKeys;
-  const kmsRequests = keys > 0 ? jobs * ASSUMED.kmsRequestsPerJob : 0;
+  // At most one data key per publish, and per encrypted topic at most one per reuse period.
+  const dataKeys = Math.min(
+    jobs * ASSUMED.snsPublishesPerJob,
+    inputs.template.encryptedTopics * (MONTH.seconds / SNS_KMS.dataKeyReuseSeconds),
+  );
+  const kmsRequests = dataKeys * SNS_KMS.requestsPerDataKey;
   return [
     {
       item: 'SNS publishes + email',
@@ -142,7 +147,7 @@ function notificationLines(inputs: CostInputs, jobs: number): CostLine[] {
       quantity: `${keys} key${keys === 1 ? '' : 's'}, ${whole(kmsRequests)} requests`,
       dollars: keys * PRICES.kmsKeyMonthly + (kmsRequests / 1e4) * PRICES.kmsPer10k,
       source: 'counted',
-      basis: `AWS::KMS::Key in the template; ${ASSUMED.kmsRequestsPerJob} requests per job assumed when there is one`,
+      basis: `AWS::KMS::Key and encrypted topics (${inputs.template.encryptedTopics}) in the template; 2 requests per SNS data key, one key per publish at most`,
     },
   ];
 }

@@ -60,8 +60,6 @@ export const ASSUMED = {
   apiInvocationSeconds: 0.2,
   /** Bytes an HTTP API request leaves in the access log and its function's log. */
   apiLogBytesPerRequest: 1_024,
-  /** KMS requests per job (SNS publishes to the encrypted topics, two each). */
-  kmsRequestsPerJob: 6,
   /** Hours a month each `problems` metric series is published: a day of incidents. */
   problemHoursPerSeries: 24,
   /** How long a job's item stays when retention is off (the table's default is counted instead). */
@@ -69,6 +67,13 @@ export const ASSUMED = {
   /** Bytes a job occupies: its item (about 0.8 KB) and its index entries. */
   storedBytesPerJob: 2_048,
 } as const;
+
+/**
+ * SNS on an encrypted topic (customer key or alias/aws/sns: requests are billed either way) asks
+ * KMS twice per data key and reuses a data key for up to 5 minutes per topic and publisher
+ * (the SNS developer guide's formula, R = B / D * 2P).
+ */
+export const SNS_KMS = { requestsPerDataKey: 2, dataKeyReuseSeconds: 300 } as const;
 
 /** The two alternatives a user would pick instead of the watcher. */
 export const ALTERNATIVES = {

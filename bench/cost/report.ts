@@ -35,7 +35,7 @@ export function inputsParagraph(inputs: CostInputs): string {
     `Counted: ${inputs.checksPerJob.toFixed(2)} checks per one-hour job (${count(ONE_HOUR_JOBS.jobs)} jobs of the polling mix, seed ${ONE_HOUR_JOBS.seed},`,
     `each stretched to one hour, replayed through strategy (c)); ${inputs.writeUnitsPerCheck} write units per check (\`writeUnitsPerCheck()\`);`,
     `from the synthesized default stack: ${plural(template.alarms, 'alarm')} reading ${plural(template.alarmMetrics, 'metric')},`,
-    `${plural(template.kmsKeys, 'KMS key')}, ${plural(secrets, 'secret')}, ${plural(template.dashboards, 'dashboard')},`,
+    `${plural(template.kmsKeys, 'KMS key')}, ${plural(template.encryptedTopics, 'encrypted topic')}, ${plural(secrets, 'secret')}, ${plural(template.dashboards, 'dashboard')},`,
     `${plural(template.queryDefinitions, 'saved Logs Insights query').replace(/querys$/, 'queries')}, the schedule on ${schedule},`,
     `a ${template.poller.memoryMb} MB poll function${template.poller.activeTracing ? ' with active tracing' : ''}, a ${inputs.poller.apiKeyCacheSeconds} s key cache;`,
     `${plural(inputs.metricSeries.length, 'custom metric series').replace(/seriess$/, 'series')} (\`CUSTOM_METRIC_SERIES\`).`,
@@ -47,7 +47,7 @@ export function inputsParagraph(inputs: CostInputs): string {
     `Assumed: ${ASSUMED.idleTickSeconds} s billed per idle tick and ${ASSUMED.checkSeconds} s per check;`,
     `${ASSUMED.readUnitsPerTick} read units per tick and ${ASSUMED.readUnitsPerCheck} per check; ${ASSUMED.apiRequestsPerJob} HTTP API requests per job`,
     `(${ASSUMED.apiInvocationSeconds} s and ${count(ASSUMED.apiLogBytesPerRequest)} log bytes each); ${ASSUMED.snsPublishesPerJob} SNS publishes per job and one email`,
-    `subscriber told once; ${ASSUMED.kmsRequestsPerJob} KMS requests per job when there is a key; ${count(ASSUMED.storedBytesPerJob)} bytes stored`,
+    `subscriber told once; ${count(ASSUMED.storedBytesPerJob)} bytes stored`,
     `per job; ${ASSUMED.problemHoursPerSeries} incident hours a month for each \`problems\` metric series.`,
   ].join('\n');
 }

@@ -35,6 +35,8 @@ export interface TemplateFacts {
   readonly alarmMetrics: number;
   readonly alarms: number;
   readonly kmsKeys: number;
+  /** SNS topics with server-side encryption (each publish may ask KMS for a data key). */
+  readonly encryptedTopics: number;
   /** Secrets the stack creates, and those its functions read that it does not create (imported). */
   readonly secrets: { readonly created: number; readonly imported: number };
   readonly dashboards: number;
@@ -157,6 +159,9 @@ export function templateFacts(resources: Resources): TemplateFacts {
     alarmMetrics: alarms.reduce((sum, [, alarm]) => sum + metricsRead(alarm), 0),
     alarms: alarms.length,
     kmsKeys: ofType(resources, 'AWS::KMS::Key').length,
+    encryptedTopics: ofType(resources, 'AWS::SNS::Topic').filter(
+      ([, topic]) => topic.Properties?.KmsMasterKeyId !== undefined,
+    ).length,
     secrets: {
       created: ofType(resources, 'AWS::SecretsManager::Secret').length,
       imported: importedSecrets(resources, functions),
