@@ -41,6 +41,19 @@ describe('the monthly cost model, line by line', () => {
     expect(reads(0)).toContain('43,200 reads');
   });
 
+  it('bills KMS requests for encrypted topics whatever their key, one data key per publish at most', () => {
+    const kms = (kmsKeys: number, encryptedTopics: number, jobs: number): CostLine =>
+      line(
+        watcherBill({ ...inputs, template: { ...inputs.template, kmsKeys, encryptedTopics } }, jobs),
+        'KMS',
+      );
+    expect(kms(0, 4, 100).quantity).toBe('0 keys, 600 requests');
+    expect(kms(1, 4, 100).dollars).toBeCloseTo(PRICES.kmsKeyMonthly + (600 / 1e4) * PRICES.kmsPer10k, 10);
+    // One topic: a data key per 5 minutes at most, however many publishes.
+    expect(kms(0, 1, 10_000).quantity).toBe('0 keys, 17,280 requests');
+    expect(kms(0, 0, 10_000).dollars).toBe(0);
+  });
+
   it('prorates a custom metric series by the hours it is published', () => {
     const billFor = (published: 'always' | 'checks' | 'problems', jobs: number): number =>
       line(
