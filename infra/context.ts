@@ -85,6 +85,7 @@ const contextKeys = z
     apiRateLimit: wholeNumber(1, MAX_THROTTLE.rateLimit, 'requests per second'),
     apiBurstLimit: wholeNumber(1, MAX_THROTTLE.burstLimit, 'requests'),
     statusIndex: booleanFlag,
+    legacyDueIndex: booleanFlag,
     exportPrefix: text.pipe(
       z.string().regex(EXPORT_PREFIX, 'must be letters, digits, colons and hyphens (an export name prefix)'),
     ),
@@ -143,6 +144,7 @@ const contextSchema = contextKeys
       apiRateLimit: values.apiRateLimit,
       apiBurstLimit: values.apiBurstLimit,
       statusIndex: values.statusIndex,
+      legacyDueIndex: values.legacyDueIndex,
       exportPrefix: values.exportPrefix,
     } satisfies EnrichJobWatchStackProps,
   }));

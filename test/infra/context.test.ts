@@ -35,6 +35,7 @@ describe('settingsFromContext', () => {
       apiRateLimit: '50',
       apiBurstLimit: '100',
       statusIndex: 'false',
+      legacyDueIndex: 'true',
       exportPrefix: 'ejw-dev',
     });
     expect(stackName).toBe('EnrichJobWatch-dev');
@@ -55,6 +56,7 @@ describe('settingsFromContext', () => {
       apiRateLimit: 50,
       apiBurstLimit: 100,
       statusIndex: false,
+      legacyDueIndex: true,
       exportPrefix: 'ejw-dev',
     });
     expect(stackProps.jobRetention?.toDays()).toBe(30);
@@ -155,6 +157,7 @@ describe('settingsFromContext', () => {
         'exportPrefix',
         'heartbeatMinutes',
         'jobRetentionDays',
+        'legacyDueIndex',
         'logLevel',
         'logRetentionDays',
         'operatorEmails',
