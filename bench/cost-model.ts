@@ -9,11 +9,13 @@
  * the item-size rule against dynalite's ReturnConsumedCapacity (table units; dynalite does not
  * report index units, so those are derived from the projection).
  */
-import { encodeJobItem } from '../functions/core/adapters/dynamodb/job-item.js';
 import { healthyCheckDelayMs } from '../functions/core/domain/cadence.js';
 import { JobStatus } from '../functions/core/domain/job-status.js';
 import type { TrackedJob } from '../functions/core/domain/job.js';
 import type { BenchSection } from './section.js';
+import { writeUnitsPerCheck } from './write-units.js';
+
+export { writeUnitsPerCheck } from './write-units.js';
 
 const MINUTE_MS = 60_000;
 const TICKS_PER_MONTH = 30 * 24 * 60;
@@ -134,24 +136,6 @@ export function typicalCheckedJob(): TrackedJob {
   };
 }
 
-/**
- * Write units of one check that is not a transition: the table item (rounded up to 1 KB), plus
- * the due index (projection ALL, and its sort key `next_check_at` changes on every check, so
- * DynamoDB deletes the old entry and puts the new one). The list and status indexes are not
- * written: neither their keys nor their projected attributes change on a plain check.
- */
-export function writeUnitsPerCheck(job: TrackedJob = typicalCheckedJob()): {
-  itemBytes: number;
-  table: number;
-  dueIndex: number;
-  total: number;
-} {
-  const bytes = itemBytes(encodeJobItem(job));
-  const table = Math.ceil(bytes / KB);
-  const dueIndex = 2 * Math.ceil(bytes / KB);
-  return { itemBytes: bytes, table, dueIndex, total: table + dueIndex };
-}
-
 /** One line of the bill. */
 export interface CostLine {
   readonly item: string;
@@ -229,9 +213,11 @@ export function costModelSection(): BenchSection {
   );
   const markdown = [
     `Checks per one-hour job (default cadence): ${checksPerJob()}. Typical job item: ${units.itemBytes} bytes;`,
-    `write units per check: ${units.table} (table, the figure dynalite's ReturnConsumedCapacity reports) + ${units.dueIndex}`,
-    '(due index, projection ALL, sort key changes: delete + put, derived from the item size) = ' +
-      `${units.total}.`,
+    `write units per check: ${units.table} (table, the figure dynalite's ReturnConsumedCapacity reports) + ` +
+      Object.entries(units.indexes)
+        .map(([name, count]) => `${count} (${name})`)
+        .join(' + '),
+    `(indexes: derived from the items before and after a check, bench/write-units.ts) = ${units.total}.`,
     '',
     '| Item | 100 jobs | 10,000 jobs |',
     '| --- | --- | --- |',
