@@ -30,8 +30,20 @@ export { EventType } from './core/domain/notification.js';
 /** The jobs table's keys and index: the CDK stack, the local run and the tests build it from these. */
 export const JOBS_TABLE = {
   partitionKey: 'pk',
-  /** Sparse index of the jobs still being watched: only they carry `watch_queue`. */
-  dueIndex: { name: 'by-next-check', partitionKey: 'watch_queue', sortKey: 'next_check_at' },
+  /**
+   * Sparse index of the jobs still being watched: only they carry `watch_queue`. Its keys are
+   * stable (the queue and the job's own key), so a routine check, which moves `next_check_at`,
+   * updates the entry in place (1 write unit) instead of deleting and re-adding it (2). Narrow on
+   * purpose: keys plus `next_check_at`, which the reader filters and orders on, then reads the
+   * due items themselves with BatchGetItem.
+   */
+  dueIndex: {
+    name: 'by-watch-queue',
+    partitionKey: 'watch_queue',
+    sortKey: 'pk',
+    /** INCLUDE projection: the one attribute the due filter needs. */
+    nonKeyAttributes: ['next_check_at'],
+  },
   timeToLiveAttribute: 'expires_at',
   /**
    * Every tracked job, newest first (`GET /jobs`): only job items carry `entity = "job"` with a

@@ -86,6 +86,7 @@ const contextKeys = z
     apiBurstLimit: wholeNumber(1, MAX_THROTTLE.burstLimit, 'requests'),
     statusIndex: booleanFlag,
     dashboard: booleanFlag,
+    legacyDueIndex: booleanFlag,
     exportPrefix: text.pipe(
       z.string().regex(EXPORT_PREFIX, 'must be letters, digits, colons and hyphens (an export name prefix)'),
     ),
@@ -144,6 +145,7 @@ const contextSchema = contextKeys
       apiRateLimit: values.apiRateLimit,
       apiBurstLimit: values.apiBurstLimit,
       statusIndex: values.statusIndex,
+      legacyDueIndex: values.legacyDueIndex,
       exportPrefix: values.exportPrefix,
       dashboard: values.dashboard,
     } satisfies EnrichJobWatchStackProps,

@@ -78,6 +78,13 @@ export interface EnrichJobWatchStackProps extends StackProps {
    */
   readonly statusIndex?: boolean;
   /**
+   * Whether the jobs table keeps the old `by-next-check` due index next to `by-watch-queue`;
+   * `true` for the first of the two deploys that upgrade a stack from before `by-watch-queue`
+   * (see `JobStoreProps.legacyDueIndex`).
+   * @default false
+   */
+  readonly legacyDueIndex?: boolean;
+  /**
    * Prefix of the CloudFormation export names (`<prefix>-EventsTopicArn`, ...).
    * @default the stack name
    */
@@ -127,6 +134,7 @@ export class EnrichJobWatchStack extends Stack {
       deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
       jobRetention: props.jobRetention,
       statusIndex: props.statusIndex,
+      legacyDueIndex: props.legacyDueIndex,
     });
     this.notifications = new Notifications(this, 'Notifications', {
       subscriptions: props.subscriptions,

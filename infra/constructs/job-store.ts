@@ -7,14 +7,16 @@ import { ENVIRONMENT, JOBS_TABLE } from '../../functions/contract.js';
 
 /**
  * The item calls the DynamoDB stores make on the table. The CLI's `list` runs with the operator's
- * credentials, never a function's. No deletes, batches, transactions or streams.
+ * credentials, never a function's. No deletes, batch writes, transactions or streams.
  */
 export const JOB_STORE_ITEM_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ] as const;
-export type JobStoreItemAction = (typeof JOB_STORE_ITEM_ACTIONS)[number];
+/** The poller's one batch call: it reads the due items the due index names (keys only there). */
+export const DUE_ITEMS_READ_ACTION = 'dynamodb:BatchGetItem';
+export type JobStoreItemAction = (typeof JOB_STORE_ITEM_ACTIONS)[number] | typeof DUE_ITEMS_READ_ACTION;
 /** The one call on an index: a paged Query. */
 export const JOB_STORE_INDEX_ACTIONS = ['dynamodb:Query'] as const;
 
@@ -36,8 +38,11 @@ export interface JobAccess {
 
 /** Each function's calls, and nothing more. */
 export const JOB_ACCESS = {
-  /** Reads and writes the watcher state (PutItem with a version condition) and the due jobs it checks. */
-  poll: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: ['due'] },
+  /**
+   * Reads and writes the watcher state (PutItem with a version condition) and the due jobs it
+   * checks: their keys from the due index, their items with BatchGetItem.
+   */
+  poll: { itemActions: [...JOB_STORE_ITEM_ACTIONS, DUE_ITEMS_READ_ACTION], queryIndexes: ['due'] },
   /** Tracks (PutItem), reads, untracks and records submissions; lists through the two listing indexes. */
   api: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: ['list', 'status'] },
   /**
@@ -46,6 +51,17 @@ export const JOB_ACCESS = {
    */
   webhook: { itemActions: JOB_STORE_ITEM_ACTIONS, queryIndexes: [] },
 } as const satisfies Record<string, JobAccess>;
+
+/**
+ * The due index before `by-watch-queue` (sort key `next_check_at`, projection ALL): 3 write units
+ * per check instead of 2. Kept only while a deployed stack is upgraded (see
+ * `JobStoreProps.legacyDueIndex`); nothing reads it.
+ */
+export const LEGACY_DUE_INDEX = {
+  name: 'by-next-check',
+  partitionKey: 'watch_queue',
+  sortKey: 'next_check_at',
+} as const;
 
 /** The longest JOB_RETENTION_DAYS the function accepts (functions/core/config.ts). */
 export const MAX_JOB_RETENTION_DAYS = 36_500;
@@ -77,12 +93,21 @@ export interface JobStoreProps {
    * @default true
    */
   readonly statusIndex?: boolean;
+  /**
+   * Whether the table keeps the old `by-next-check` due index next to `by-watch-queue`.
+   * CloudFormation cannot add one global secondary index and delete another in the same update,
+   * so a stack deployed with the old index is upgraded in two deploys: first with `true` (adds
+   * `by-watch-queue`; the functions switch to it once it is active), then with the default
+   * (drops `by-next-check`). Nothing queries the old index meanwhile, and no role names it.
+   * @default false
+   */
+  readonly legacyDueIndex?: boolean;
 }
 
 /**
  * The tracked-jobs table, built from the adapter's {@link JOBS_TABLE} shape: on-demand,
  * encrypted with the AWS managed key, point-in-time recovery, TTL on `expires_at`, the sparse
- * `by-next-check` index the poller queries, and the two listing indexes of `GET /jobs`.
+ * `by-watch-queue` index the poller queries, and the two listing indexes of `GET /jobs`.
  */
 export class JobStore extends Construct {
   readonly table: Table;
@@ -109,22 +134,25 @@ export class JobStore extends Construct {
       timeToLiveAttribute: JOBS_TABLE.timeToLiveAttribute,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: JOBS_TABLE.dueIndex.name,
-      partitionKey: { name: JOBS_TABLE.dueIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: JOBS_TABLE.dueIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
+    if (props.legacyDueIndex === true) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: LEGACY_DUE_INDEX.name,
+        partitionKey: { name: LEGACY_DUE_INDEX.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: LEGACY_DUE_INDEX.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
     this.indexes = new Set<JobStoreIndex>(
       props.statusIndex === false ? ['due', 'list'] : ['due', 'list', 'status'],
     );
-    const listingIndexes = (['list', 'status'] as const).filter((index) => this.indexes.has(index));
-    for (const index of listingIndexes.map((name) => JOB_STORE_INDEXES[name])) {
+    const indexes = (['due', 'list', 'status'] as const).filter((index) => this.indexes.has(index));
+    for (const index of indexes.map((name) => JOB_STORE_INDEXES[name])) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        // What a page of `GET /jobs` shows, so it is read from the index alone (contract.ts).
+        // Narrow (contract.ts): a page of `GET /jobs` is read from its index alone, and a routine
+        // check writes only the due index's `next_check_at`, in place.
         projectionType: ProjectionType.INCLUDE,
         nonKeyAttributes: [...index.nonKeyAttributes],
       });

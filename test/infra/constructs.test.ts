@@ -7,7 +7,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ApiKeySecret } from '../../infra/constructs/api-key-secret.js';
-import { JOB_ACCESS, JobStore } from '../../infra/constructs/job-store.js';
+import {
+  JOB_ACCESS,
+  JobStore,
+  type JobAccess,
+  type JobStoreProps,
+} from '../../infra/constructs/job-store.js';
 import { JobsHttpApi } from '../../infra/constructs/jobs-http-api.js';
 import { Notifications } from '../../infra/constructs/notifications.js';
 import { Operations } from '../../infra/constructs/operations.js';
@@ -216,33 +221,57 @@ describe('construct settings', () => {
 });
 
 describe('jobs table upgrade', () => {
-  /** The table's index names and the API role's Query resources, for one `statusIndex` setting. */
-  function synthesize(statusIndex: boolean | undefined) {
+  /** The table's index names and the Query resources of a role with `access`, for some props. */
+  function synthesize(props: JobStoreProps, access: JobAccess = JOB_ACCESS.api) {
     const scope = stack();
-    const store = new JobStore(scope, 'JobStore', statusIndex === undefined ? {} : { statusIndex });
-    const fn = new LambdaFunction(scope, 'Api', {
+    const store = new JobStore(scope, 'JobStore', props);
+    const fn = new LambdaFunction(scope, 'Fn', {
       runtime: Runtime.NODEJS_22_X,
       handler: 'index.handler',
       code: Code.fromInline('exports.handler = async () => {};'),
     });
-    store.grantJobAccess(fn, JOB_ACCESS.api);
+    store.grantJobAccess(fn, access);
     const template = Template.fromStack(scope);
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table')) as {
       Properties: { GlobalSecondaryIndexes: { IndexName: string }[] };
     }[];
     const queried = JSON.stringify(template.findResources('AWS::IAM::Policy')).match(/index\/[a-z-]+/g) ?? [];
-    return { indexes: table?.Properties.GlobalSecondaryIndexes.map((index) => index.IndexName), queried };
+    return {
+      indexes: table?.Properties.GlobalSecondaryIndexes.map((index) => index.IndexName) ?? [],
+      queried: [...new Set(queried)].sort(),
+    };
   }
 
-  it('has both listing indexes by default, and the API may query both', () => {
-    const { indexes, queried } = synthesize(undefined);
-    expect(indexes).toEqual(['by-next-check', 'by-tracked-at', 'by-status']);
-    expect([...new Set(queried)].sort()).toEqual(['index/by-status', 'index/by-tracked-at']);
+  /** The indexes one deploy adds and drops, going from `before` to `after`. */
+  const changed = (before: string[], after: string[]) => [
+    ...after.filter((name) => !before.includes(name)).map((name) => `+${name}`),
+    ...before.filter((name) => !after.includes(name)).map((name) => `-${name}`),
+  ];
+
+  it('has the due index and both listing indexes by default, and the API may query both listing indexes', () => {
+    const { indexes, queried } = synthesize({});
+    expect(indexes).toEqual(['by-watch-queue', 'by-tracked-at', 'by-status']);
+    expect(queried).toEqual(['index/by-status', 'index/by-tracked-at']);
   });
 
   it('leaves out the status index for the first of two upgrade deploys (one new index per update), and grants nothing on it', () => {
-    const { indexes, queried } = synthesize(false);
-    expect(indexes).toEqual(['by-next-check', 'by-tracked-at']);
-    expect([...new Set(queried)]).toEqual(['index/by-tracked-at']);
+    const { indexes, queried } = synthesize({ statusIndex: false });
+    expect(indexes).toEqual(['by-watch-queue', 'by-tracked-at']);
+    expect(queried).toEqual(['index/by-tracked-at']);
+  });
+
+  it('keeps the old due index for the first of two deploys from by-next-check, so each deploy changes one index, and no role names the old one', () => {
+    // The table a stack deployed before by-watch-queue has.
+    const deployed = ['by-next-check', 'by-tracked-at', 'by-status'];
+    const first = synthesize({ legacyDueIndex: true }, JOB_ACCESS.poll);
+    const second = synthesize({}, JOB_ACCESS.poll);
+
+    expect(changed(deployed, first.indexes)).toEqual(['+by-watch-queue']);
+    expect(changed(first.indexes, second.indexes)).toEqual(['-by-next-check']);
+    // Straight from the old table, CloudFormation would refuse the update (two index changes).
+    expect(changed(deployed, second.indexes)).toHaveLength(2);
+    // The poller reads the new index from the first deploy on; the old one is only kept.
+    expect(first.queried).toEqual(['index/by-watch-queue']);
+    expect(second.queried).toEqual(['index/by-watch-queue']);
   });
 });

@@ -35,6 +35,7 @@ describe('settingsFromContext', () => {
       apiRateLimit: '50',
       apiBurstLimit: '100',
       statusIndex: 'false',
+      legacyDueIndex: 'true',
       exportPrefix: 'ejw-dev',
       dashboard: 'true',
     });
@@ -56,6 +57,7 @@ describe('settingsFromContext', () => {
       apiRateLimit: 50,
       apiBurstLimit: 100,
       statusIndex: false,
+      legacyDueIndex: true,
       exportPrefix: 'ejw-dev',
       dashboard: true,
     });
@@ -160,6 +162,7 @@ describe('settingsFromContext', () => {
         'exportPrefix',
         'heartbeatMinutes',
         'jobRetentionDays',
+        'legacyDueIndex',
         'logLevel',
         'logRetentionDays',
         'operatorEmails',

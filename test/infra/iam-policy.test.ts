@@ -35,7 +35,7 @@ describe('the IAM evaluator', () => {
     expect(decide(statements, request('DynamoDB:getitem', TABLE))).toBe('allowed');
     expect(decide(statements, request('dynamodb:PutItem', TABLE))).toBe('implicitly denied');
     expect(decide(statements, request('dynamodb:GetItem', `${TABLE}-other`))).toBe('implicitly denied');
-    expect(decide(statements, request('dynamodb:GetItem', `${TABLE}/index/by-next-check`))).toBe(
+    expect(decide(statements, request('dynamodb:GetItem', `${TABLE}/index/by-watch-queue`))).toBe(
       'implicitly denied',
     );
   });

@@ -44,11 +44,21 @@ describe('IAM requests of recorded calls', () => {
       { action: 'dynamodb:UpdateItem', resource: TABLE, origin: "the code's UpdateItem call" },
     ]);
     expect(
-      iamRequestsOf(dynamoDb('Query', { TableName: 'jobs', IndexName: 'by-next-check' }), '123456789012').map(
-        ({ action, resource }) => [action, resource],
-      ),
-    ).toEqual([['dynamodb:Query', `${TABLE}/index/by-next-check`]]);
+      iamRequestsOf(
+        dynamoDb('Query', { TableName: 'jobs', IndexName: 'by-watch-queue' }),
+        '123456789012',
+      ).map(({ action, resource }) => [action, resource]),
+    ).toEqual([['dynamodb:Query', `${TABLE}/index/by-watch-queue`]]);
     expect(iamRequestsOf(dynamoDb('Query', { TableName: 'jobs' }), '123456789012')[0]?.resource).toBe(TABLE);
+  });
+
+  it('authorizes BatchGetItem on each table it names, and refuses one that names none', () => {
+    const batchGet = (requestItems: Record<string, unknown>) =>
+      iamRequestsOf(dynamoDb('BatchGetItem', { RequestItems: requestItems }), '123456789012').map(
+        ({ action, resource }) => [action, resource],
+      );
+    expect(batchGet({ jobs: { Keys: [] } })).toEqual([['dynamodb:BatchGetItem', TABLE]]);
+    expect(() => batchGet({})).toThrow(/BatchGetItem without RequestItems/);
   });
 
   it('authorizes a secret read on the ARN Secrets Manager answered with (the call may use the name)', () => {

@@ -14,6 +14,8 @@ import type { IamRequest } from './iam-policy.js';
 /** The call's parameters, whatever the protocol (JSON body, or the query protocol's form). */
 interface Parameters {
   get(name: string): string | undefined;
+  /** The names in a map parameter (BatchGetItem's `RequestItems`: its table names); none if absent. */
+  keysOf(name: string): string[];
 }
 
 interface ApiCall {
@@ -52,6 +54,13 @@ const tableOrIndex: ResourcesOf = (call) => {
   return [{ resource: index ? `${tableArn}/index/${index}` : tableArn }];
 };
 
+/** BatchGetItem: authorized on each table its `RequestItems` names. */
+const batchTables: ResourcesOf = (call) => {
+  const names = call.parameters.keysOf('RequestItems');
+  if (names.length === 0) throw new Error(`dynamodb:${call.operation} without RequestItems`);
+  return names.map((name) => ({ resource: arn(call, `table/${name}`) }));
+};
+
 /** Publish and PublishBatch are both authorized as sns:Publish on the topic. */
 const topic: ResourcesOf = (call) => {
   if (call.parameters.get('PhoneNumber') !== undefined) {
@@ -82,6 +91,7 @@ const RESOURCES: Record<string, ResourcesOf> = {
   'dynamodb:DescribeTable': table,
   'dynamodb:Query': tableOrIndex,
   'dynamodb:Scan': tableOrIndex,
+  'dynamodb:BatchGetItem': batchTables,
   'sns:Publish': topic,
   'sns:PublishBatch': topic,
   'secretsmanager:GetSecretValue': secret,
@@ -111,12 +121,16 @@ function apiCallOf(call: RecordedCall, account: string): ApiCall {
       const value = body[name];
       return typeof value === 'string' ? value : undefined;
     };
+    const keysOf = (name: string): string[] => {
+      const value = body[name];
+      return typeof value === 'object' && value !== null ? Object.keys(value) : [];
+    };
     return {
       service,
       region,
       account,
       operation: target.slice(target.lastIndexOf('.') + 1),
-      parameters: { get },
+      parameters: { get, keysOf },
       answer,
     };
   }
@@ -130,7 +144,7 @@ function apiCallOf(call: RecordedCall, account: string): ApiCall {
       region,
       account,
       operation,
-      parameters: { get: (name) => form.get(name) ?? undefined },
+      parameters: { get: (name) => form.get(name) ?? undefined, keysOf: () => [] },
       answer: null,
     };
   }

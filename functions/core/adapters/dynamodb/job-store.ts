@@ -1,7 +1,6 @@
 import {
   GetCommand,
   PutCommand,
-  paginateQuery,
   paginateScan,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -19,6 +18,7 @@ import { MAX_ANOMALIES_KEPT, MAX_HISTORY_KEPT } from '../../domain/limits.js';
 import type { JobStatus } from '../../domain/job-status.js';
 import type { CallOptions, JobStore, Log, NewTrackedJob, OwedNotificationRelease } from '../../ports.js';
 import { asAwsCallError, sendOptions } from '../aws-call.js';
+import { DueIndexReader } from './due-index-reader.js';
 import {
   decodeJobItem,
   encodeJobItem,
@@ -43,11 +43,15 @@ const SERVICE = 'DynamoDB';
  * must not stop every tick. It stays due, so the log line comes back each tick until it is fixed.
  */
 export class DynamoDbJobStore implements JobStore {
+  private readonly due: DueIndexReader;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.due = new DueIndexReader(client, tableName, log);
+  }
 
   async track(job: NewTrackedJob): Promise<TrackedJob> {
     const tracked = newTrackedJob(job);
@@ -96,12 +100,12 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async *dueJobs(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
-    yield* this.dueIn(OWED, now, pageSize, options);
-    yield* this.dueIn(WATCHED, now, pageSize, options);
+    yield* this.due.dueIn(OWED, now, pageSize, options);
+    yield* this.due.dueIn(WATCHED, now, pageSize, options);
   }
 
   async *dueNotifications(now: string, pageSize: number, options?: CallOptions): AsyncIterable<TrackedJob[]> {
-    yield* this.dueIn(OWED, now, pageSize, options);
+    yield* this.due.dueIn(OWED, now, pageSize, options);
   }
 
   async applyUpdate(job: TrackedJob, update: JobUpdate, options?: CallOptions): Promise<TrackedJob> {
@@ -197,37 +201,6 @@ export class DynamoDbJobStore implements JobStore {
       { ':expectedVersion': job.version, ':eventId': release.eventId },
       options,
     );
-  }
-
-  /** The due jobs of one partition of the due index, earliest first, page by page. */
-  private async *dueIn(
-    queue: string,
-    now: string,
-    pageSize: number,
-    options?: CallOptions,
-  ): AsyncIterable<TrackedJob[]> {
-    const pages = paginateQuery(
-      { client: this.client, pageSize },
-      {
-        TableName: this.tableName,
-        IndexName: JOBS_TABLE.dueIndex.name,
-        KeyConditionExpression: '#queue = :queue AND #next <= :now',
-        ExpressionAttributeNames: {
-          '#queue': JOBS_TABLE.dueIndex.partitionKey,
-          '#next': JOBS_TABLE.dueIndex.sortKey,
-        },
-        ExpressionAttributeValues: { ':queue': queue, ':now': now },
-      },
-      sendOptions(options),
-    );
-    try {
-      for await (const page of pages) {
-        const jobs = this.readableJobs(page.Items ?? []);
-        if (jobs.length > 0) yield jobs;
-      }
-    } catch (error) {
-      throw asAwsCallError(SERVICE, error, options?.signal);
-    }
   }
 
   /** The jobs among `items` that can be read; each one that cannot is logged and left out. */

@@ -56,34 +56,25 @@ export function jobsTableDefinition(tableName: string): CreateTableCommandInput 
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
+      // dueIndex.sortKey is the table's own key, defined once.
       JOBS_TABLE.partitionKey,
       dueIndex.partitionKey,
-      dueIndex.sortKey,
       listIndex.partitionKey,
       // listIndex.sortKey is statusIndex.sortKey: `tracked_at`, defined once.
       listIndex.sortKey,
       statusIndex.partitionKey,
     ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [{ AttributeName: JOBS_TABLE.partitionKey, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: dueIndex.name,
-        KeySchema: [
-          { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      // Narrow projections: a routine check changes neither key nor any projected attribute, so
-      // it costs no write on these indexes; only tracking, a transition and untracking do.
-      ...[listIndex, statusIndex].map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.nonKeyAttributes] },
-      })),
-    ],
+    // Narrow projections. A routine check changes no key of any index; it changes only the due
+    // index's `next_check_at` (1 write unit, in place), and nothing the listing indexes hold, so
+    // it costs them nothing; only tracking, a transition and untracking write those.
+    GlobalSecondaryIndexes: [dueIndex, listIndex, statusIndex].map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.nonKeyAttributes] },
+    })),
   };
 }
