@@ -5,12 +5,11 @@ import {
   Dashboard,
   GraphWidget,
   TextWidget,
+  type IAlarmAction,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -52,8 +51,8 @@ export interface OperationsProps {
   readonly httpApi: IHttpApi;
   /** The webhook function: its errors are alarmed. */
   readonly webhookFunction: IFunction;
-  /** Where alarm and OK notifications go. */
-  readonly operatorTopic: ITopic;
+  /** The alarm and OK action of every alarm: the alarm relay, which publishes to the operator topic. */
+  readonly alarmAction: IAlarmAction;
   /** Namespace and service the poll function's custom metrics are emitted under. */
   readonly metricsIdentity: MetricsIdentity;
   /**
@@ -65,7 +64,7 @@ export interface OperationsProps {
 }
 
 /**
- * The alarms an operator needs (each with its alarm and OK actions on the operator topic) and a
+ * The alarms an operator needs (each with its alarm and OK actions on the alarm relay) and a
  * dashboard of the poller's custom and Lambda metrics and of the HTTP API's traffic.
  */
 export class Operations extends Construct {
@@ -91,8 +90,7 @@ export class Operations extends Construct {
     super(scope, id);
     const { pollFunction: fn, metricsIdentity: identity } = props;
     this.heartbeatMinutes = heartbeatWindowMinutes(props.pollInterval, props.heartbeatWindow);
-    const action = new SnsAction(props.operatorTopic);
-    const alarm = (definition: AlarmDefinition): Alarm => this.operatorAlarm(definition, action);
+    const alarm = (definition: AlarmDefinition): Alarm => this.operatorAlarm(definition, props.alarmAction);
     // This order is the order of the dashboard's alarm status widget.
     this.alarms = {
       errors: alarm(pollErrorsAlarm(fn)),
@@ -117,7 +115,7 @@ export class Operations extends Construct {
   }
 
   /** An alarm named after the stack that notifies the operator both when it fires and when it clears. */
-  private operatorAlarm({ id, description, ...props }: AlarmDefinition, action: SnsAction): Alarm {
+  private operatorAlarm({ id, description, ...props }: AlarmDefinition, action: IAlarmAction): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${id}`,
       alarmDescription: description,

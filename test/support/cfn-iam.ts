@@ -125,9 +125,9 @@ function resourceWithRef(
 function customerKeyArn(value: unknown, where: string, resolver: ReferenceResolver): string | null {
   if (value === undefined) return null;
   const key = resolver.resolveString(value);
-  // AWS managed keys (alias/aws/sns, aws/secretsmanager): their key policy admits the account's
-  // principals through the service, so the caller's role needs no grant on them.
-  if (/^(alias\/)?aws\//.test(key)) return null;
+  // AWS managed keys (alias/aws/sns, aws/secretsmanager, or an alias ARN of one): their key policy
+  // admits the account's principals through the service, so the caller's role needs no grant on them.
+  if (/^(arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:)?(alias\/)?aws\//.test(key)) return null;
   if (!key.startsWith('arn:'))
     throw new Error(`${where}: key ${key} is not an ARN; cannot tell what to grant`);
   return key;
