@@ -76,6 +76,15 @@ describe('the role in a template, and what AWS does with it for the function', (
         Type: 'AWS::IAM::Policy',
         Properties: { Roles: [{ Ref: 'OtherRole' }], PolicyDocument: { Statement: [] } },
       },
+      FailedQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
+      FunctionInvokeConfig: {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: {
+          FunctionName: { Ref: 'Function' },
+          Qualifier: '$LATEST',
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedQueue', 'Arn'] } } },
+        },
+      },
       Function: {
         Type: 'AWS::Lambda::Function',
         Properties: {
@@ -148,6 +157,28 @@ describe('the role in a template, and what AWS does with it for the function', (
     expect(
       serviceSideRequests({ template, functionId: 'Function', resolver, invocations: 0, apiRequests: [] }),
     ).toEqual([]);
+  });
+
+  it("adds Lambda's delivery to the on-failure queue for each asynchronous invocation that failed every attempt", () => {
+    const failed = (failedInvocations: number) =>
+      serviceSideRequests({
+        template,
+        functionId: 'Function',
+        resolver,
+        invocations: 0,
+        failedInvocations,
+        apiRequests: [],
+      });
+    const queueArn = resolver.resolveString({ 'Fn::GetAtt': ['FailedQueue', 'Arn'] });
+    expect(queueArn).toMatch(/^arn:aws:sqs:us-east-1:123456789012:Stack-FailedQueue-[0-9A-F]{12}$/);
+    expect(failed(1)).toEqual([
+      {
+        action: 'sqs:SendMessage',
+        resource: queueArn,
+        origin: "Lambda, sending a failed invocation's record to the on-failure destination",
+      },
+    ]);
+    expect(failed(0)).toEqual([]);
   });
 
   it('adds the decryption Secrets Manager asks for when the code reads a secret kept with a customer managed key', () => {
