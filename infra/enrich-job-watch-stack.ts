@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT } from '../functions/contract.js';
+import { AlarmRelay } from './constructs/alarm-relay.js';
 import { ApiKeySecret, type ExistingApiKeySecret } from './constructs/api-key-secret.js';
 import type { LogLevel } from './constructs/function-defaults.js';
 import { JOB_ACCESS, JobStore } from './constructs/job-store.js';
@@ -15,8 +16,8 @@ import { DEFAULT_METRICS_IDENTITY, type MetricsIdentity } from './telemetry.js';
 
 export interface EnrichJobWatchStackProps extends StackProps {
   /**
-   * What happens to the stateful resources (jobs table, created API-key secret, log group, KMS
-   * key) when they leave the stack. `DESTROY` suits short-lived test stacks.
+   * What happens to the stateful resources (jobs table, created secrets, log groups) when they
+   * leave the stack. `DESTROY` suits short-lived test stacks.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -117,6 +118,8 @@ export class EnrichJobWatchStack extends Stack {
   readonly webhookSecret: WebhookSecret;
   readonly api: JobsHttpApi;
   readonly operations: Operations;
+  /** Every alarm's alarm and OK action: publishes the state change to the operator topic. */
+  readonly alarmRelay: AlarmRelay;
   readonly metricsIdentity: MetricsIdentity;
 
   constructor(scope: Construct, id: string, props: EnrichJobWatchStackProps = {}) {
@@ -139,7 +142,6 @@ export class EnrichJobWatchStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       subscriptions: props.subscriptions,
       operatorEmails: props.operatorEmails,
-      removalPolicy,
     });
     this.apiKey = new ApiKeySecret(this, 'ApiKey', { existing: props.apiKeySecret, removalPolicy });
     this.poller = new ScheduledPoller(this, 'Poller', {
@@ -167,6 +169,7 @@ export class EnrichJobWatchStack extends Stack {
     });
     this.grantApiFunctions();
 
+    this.alarmRelay = this.createAlarmRelay(props, removalPolicy);
     this.operations = this.createOperations(props);
 
     this.exportTopicArns(props.exportPrefix ?? this.stackName);
@@ -188,7 +191,7 @@ export class EnrichJobWatchStack extends Stack {
         api: this.api.apiFunction.logGroup,
         webhook: this.api.webhookFunction.logGroup,
       },
-      operatorTopic: this.notifications.operatorTopic,
+      alarmAction: this.alarmRelay.action,
       metricsIdentity: this.metricsIdentity,
       heartbeatWindow: props.heartbeatWindow,
       dashboard: props.dashboard,
@@ -215,6 +218,18 @@ export class EnrichJobWatchStack extends Stack {
       ENVIRONMENT.pollIntervalSeconds,
       String(this.poller.interval.toSeconds({ integral: false })),
     );
+  }
+
+  /** The function every alarm invokes, allowed to publish to the operator topic only. */
+  private createAlarmRelay(props: EnrichJobWatchStackProps, removalPolicy: RemovalPolicy): AlarmRelay {
+    const relay = new AlarmRelay(this, 'AlarmRelay', {
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      metricsIdentity: this.metricsIdentity,
+    });
+    this.notifications.grantOperatorPublish(relay.function);
+    return relay;
   }
 
   /** The topic ARNs as CloudFormation exports, for stacks that subscribe queues or functions. */

@@ -298,3 +298,20 @@ export function loadWebhookFunctionConfig(env: NodeJS.ProcessEnv): WebhookFuncti
   if (secretId === null) throw new ConfigError(`Invalid configuration: ${secretMissing}`);
   return { ...config, webhook: { ...config.webhook, secretId } };
 }
+
+/** The configuration of the alarm relay function: only the topic it publishes to. */
+export interface AlarmRelayConfig {
+  operatorTopicArn: string;
+}
+
+/**
+ * Loads the alarm relay's configuration: `OPERATOR_TOPIC_ARN`, where it publishes alarm state
+ * changes.
+ *
+ * @throws ConfigError naming every bad or missing variable.
+ */
+export function loadAlarmRelayConfig(env: NodeJS.ProcessEnv): AlarmRelayConfig {
+  const { operatorTopicArn } = loadConfig(env, { operatorTopic: true });
+  if (!operatorTopicArn) throw new ConfigError('Invalid configuration: OPERATOR_TOPIC_ARN is required');
+  return { operatorTopicArn };
+}

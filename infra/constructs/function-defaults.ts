@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import {
   NodejsFunction,
   OutputFormat,
@@ -82,6 +82,11 @@ export interface AppFunctionProps {
   /** How long Lambda keeps an asynchronous invocation it could not run yet (1 min - 6 h). @default Duration.hours(6) */
   readonly maxEventAge?: Duration;
   /**
+   * Where an asynchronous invocation goes once its retries and `maxEventAge` are spent.
+   * @default - none: Lambda drops it
+   */
+  readonly onFailure?: IDestination;
+  /**
    * Concurrent executions reserved for (and capping) the function. Reserving takes them from the
    * account's unreserved pool, which must stay at 10 or more, so a new account with the default
    * quota of 10 cannot reserve any: request a higher concurrency quota, or pass `undefined`.
@@ -139,6 +144,7 @@ export function createAppFunction(scope: Construct, id: string, props: AppFuncti
     tracing: FUNCTION_DEFAULTS.tracing,
     retryAttempts: props.retryAttempts ?? FUNCTION_DEFAULTS.retryAttempts,
     maxEventAge: props.maxEventAge ?? FUNCTION_DEFAULTS.maxEventAge,
+    onFailure: props.onFailure,
     reservedConcurrentExecutions: props.reservedConcurrency,
     role,
     logGroup,

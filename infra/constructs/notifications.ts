@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Alias, type IAlias } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -27,8 +26,13 @@ const TOPIC_DISPLAY_NAME: Record<JobChannel, string> = {
   sms: 'EnrichWatch',
 };
 
-/** What publishing to a topic encrypted with a customer managed key needs from the key (SNS SSE). */
-export const PUBLISH_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+/**
+ * The AWS managed key of SNS. Free, where a customer managed key costs $1 a month; its key policy
+ * lets the account's principals use it through SNS, so a publisher's role needs no KMS grant.
+ * CloudWatch alarms cannot publish to a topic it encrypts (they publish as the CloudWatch service,
+ * which that policy does not admit): they reach the operator topic through the alarm relay.
+ */
+export const SNS_MANAGED_KEY_ALIAS = 'alias/aws/sns';
 
 export interface NotificationsProps {
   /**
@@ -39,29 +43,24 @@ export interface NotificationsProps {
   readonly subscriptions?: readonly NotificationSubscription[];
   /** Email addresses subscribed, unfiltered, to the operator topic (CloudWatch alarms). @default - none */
   readonly operatorEmails?: readonly string[];
-  /**
-   * What happens to the topics' KMS key when it leaves the stack. A deleted key cannot decrypt
-   * anything again, so keep RETAIN unless the stack is disposable.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
  * One SNS topic per notification channel (JSON events for automation, email, SMS) plus the
- * operator topic CloudWatch alarms publish to; all four encrypted with one customer managed key
- * (rotation on) and refusing requests that are not over TLS.
+ * operator topic (alarms, through the alarm relay, and account-level alerts); all four encrypted
+ * with the AWS managed key `alias/aws/sns` and refusing requests that are not over TLS.
  *
  * One topic per form (not one topic with MessageStructure=json) because SNS delivers message
  * attributes only with String messages, and attribute filter policies need them
  * (docs/NOTIFICATIONS.md).
  */
 export class Notifications extends Construct {
-  readonly key: Key;
+  /** The AWS managed key of SNS, which encrypts the four topics. */
+  readonly key: IAlias;
   readonly topics: Record<JobChannel, Topic>;
   /**
-   * Alarm and OK actions of the stack's alarms, and the functions' account-level alerts
-   * (incident opened or recovered): what the operator acts on.
+   * Alarm and OK notifications of the stack's alarms (through the alarm relay), and the
+   * functions' account-level alerts (incident opened or recovered): what the operator acts on.
    */
   readonly operatorTopic: Topic;
 
@@ -70,7 +69,7 @@ export class Notifications extends Construct {
     const subscriptions = parseSubscriptions(props.subscriptions);
     const operatorEmails = parseOperatorEmails(props.operatorEmails);
 
-    this.key = this.createKey(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.key = Alias.fromAliasName(this, 'SnsManagedKey', SNS_MANAGED_KEY_ALIAS);
     this.topics = {
       events: this.createTopic('EventsTopic', TOPIC_DISPLAY_NAME.events),
       email: this.createTopic('EmailTopic', TOPIC_DISPLAY_NAME.email),
@@ -80,57 +79,16 @@ export class Notifications extends Construct {
     this.subscribe(subscriptions, operatorEmails);
   }
 
-  /** The topics' key, which CloudWatch alarms of this account may use to publish. */
-  private createKey(removalPolicy: RemovalPolicy): Key {
-    const key = new Key(this, 'Key', {
-      description: 'enrich-job-watch: encrypts the notification and operator SNS topics',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch publishes alarm notifications as itself, so the key policy (not an IAM policy)
-    // must let it use the key; only for alarms of this account.
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccountToPublishToEncryptedTopics',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: PUBLISH_KEY_ACTIONS,
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
-    return key;
-  }
-
   private createTopic(constructId: string, displayName: string): Topic {
     return new Topic(this, constructId, { displayName, masterKey: this.key, enforceSSL: true });
   }
 
   /**
-   * The topic this account's CloudWatch alarms publish to (its resource policy), and the
-   * functions granted `grantPublish` (their role policies).
+   * Alarm state changes (published by the alarm relay) and the functions' account-level alerts:
+   * what the operator acts on. Publishers are granted by role: `grantPublish`, `grantOperatorPublish`.
    */
   private createOperatorTopic(): Topic {
-    const topic = this.createTopic('OperatorTopic', 'enrich-job-watch alarms');
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: {
-            'aws:SourceArn': Stack.of(this).formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-    return topic;
+    return this.createTopic('OperatorTopic', 'enrich-job-watch alarms');
   }
 
   /** Emails on the email topic and phone numbers on the SMS topic, filtered; operators unfiltered. */
@@ -161,9 +119,10 @@ export class Notifications extends Construct {
 
   /**
    * Sets EVENTS_TOPIC_ARN, EMAIL_TOPIC_ARN, SMS_TOPIC_ARN and OPERATOR_TOPIC_ARN on `fn` and lets
-   * it publish to exactly those four topics, with the key permissions that needs: job
-   * notifications go to the first three, account-level alerts to the operator and events topics.
-   * Each variable is set where its grant is, so a function never has one without the other.
+   * it publish to exactly those four topics: job notifications go to the first three, account-level
+   * alerts to the operator and events topics. Each variable is set where its grant is, so a
+   * function never has one without the other. No KMS statement: the topics' AWS managed key
+   * admits the account's principals through SNS by its own key policy.
    */
   grantPublish(fn: LambdaFunction): void {
     const channelTopics = Object.entries(this.topics) as [JobChannel, Topic][];
@@ -174,11 +133,17 @@ export class Notifications extends Construct {
         resources: channelTopics.map(([, topic]) => topic.topicArn),
       }),
     );
+    this.grantOperatorPublish(fn);
+  }
+
+  /**
+   * Sets OPERATOR_TOPIC_ARN on `fn` and lets it publish to the operator topic only: the alarm
+   * relay's grant, and part of `grantPublish`.
+   */
+  grantOperatorPublish(fn: LambdaFunction): void {
     fn.addEnvironment(TOPIC_VARIABLE.operator, this.operatorTopic.topicArn);
-    // The L2 grant without its key actions: `grants.publish` would add kms:GenerateDataKey*, a
-    // wildcard; the key statement below (the same key for all four topics) is exact.
+    // `grants.actions`, not `grants.publish`: the action alone, nothing on the key.
     this.operatorTopic.grants.actions(fn, ['sns:Publish']);
-    fn.addToRolePolicy(new PolicyStatement({ actions: PUBLISH_KEY_ACTIONS, resources: [this.key.keyArn] }));
   }
 }
 

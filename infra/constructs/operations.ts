@@ -1,9 +1,7 @@
 import { Aws, Stack, type Duration } from 'aws-cdk-lib';
-import { Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alarm, type Dashboard, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MetricsIdentity } from '../telemetry.js';
@@ -41,8 +39,8 @@ export interface OperationsProps {
   readonly webhookFunction: IFunction;
   /** The functions' log groups, which the saved Logs Insights queries read. */
   readonly logGroups: QueryLogGroups;
-  /** Where alarm and OK notifications go. */
-  readonly operatorTopic: ITopic;
+  /** The alarm and OK action of every alarm: the alarm relay, which publishes to the operator topic. */
+  readonly alarmAction: IAlarmAction;
   /** Namespace and service the poll function's custom metrics are emitted under. */
   readonly metricsIdentity: MetricsIdentity;
   /**
@@ -60,7 +58,7 @@ export interface OperationsProps {
 }
 
 /**
- * The alarms an operator needs (each with its alarm and OK actions on the operator topic), the
+ * The alarms an operator needs (each with its alarm and OK actions on the alarm relay), the
  * saved Logs Insights queries of what the functions did, and, if asked for, a dashboard.
  */
 export class Operations extends Construct {
@@ -89,7 +87,7 @@ export class Operations extends Construct {
     super(scope, id);
     const { pollFunction: fn, metricsIdentity: identity } = props;
     this.heartbeatMinutes = heartbeatWindowMinutes(props.pollInterval, props.heartbeatWindow);
-    const action = new SnsAction(props.operatorTopic);
+    const action = props.alarmAction;
     const alarm = (definition: AlarmDefinition): Alarm => this.operatorAlarm(definition, action);
     // This order is the order of the dashboard's alarm status widget.
     this.alarms = {
@@ -125,7 +123,7 @@ export class Operations extends Construct {
   }
 
   /** An alarm named after the stack that notifies the operator both when it fires and when it clears. */
-  private operatorAlarm({ id, description, ...props }: AlarmDefinition, action: SnsAction): Alarm {
+  private operatorAlarm({ id, description, ...props }: AlarmDefinition, action: IAlarmAction): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${id}`,
       alarmDescription: description,

@@ -27,6 +27,26 @@ describe('the role in a template, and what AWS does with it for the function', (
       Logs: { Type: 'AWS::Logs::LogGroup', Properties: {} },
       Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
       ManagedKeyTopic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } },
+      // What `Alias.fromAliasName(scope, id, 'alias/aws/sns')` puts in a template: the alias ARN.
+      ManagedKeyArnTopic: {
+        Type: 'AWS::SNS::Topic',
+        Properties: {
+          KmsMasterKeyId: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':kms:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':alias/aws/sns',
+              ],
+            ],
+          },
+        },
+      },
       Secret: {
         Type: 'AWS::SecretsManager::Secret',
         Properties: { KmsKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } },
@@ -41,7 +61,7 @@ describe('the role in a template, and what AWS does with it for the function', (
               {
                 Effect: 'Allow',
                 Action: 'sns:Publish',
-                Resource: [{ Ref: 'Topic' }, { Ref: 'ManagedKeyTopic' }],
+                Resource: [{ Ref: 'Topic' }, { Ref: 'ManagedKeyTopic' }, { Ref: 'ManagedKeyArnTopic' }],
               },
               {
                 Effect: 'Allow',
@@ -56,6 +76,15 @@ describe('the role in a template, and what AWS does with it for the function', (
         Type: 'AWS::IAM::Policy',
         Properties: { Roles: [{ Ref: 'OtherRole' }], PolicyDocument: { Statement: [] } },
       },
+      FailedQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
+      FunctionInvokeConfig: {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: {
+          FunctionName: { Ref: 'Function' },
+          Qualifier: '$LATEST',
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedQueue', 'Arn'] } } },
+        },
+      },
       Function: {
         Type: 'AWS::Lambda::Function',
         Properties: {
@@ -68,6 +97,7 @@ describe('the role in a template, and what AWS does with it for the function', (
   };
   const topicArn = 'arn:aws:sns:us-east-1:123456789012:topic';
   const managedTopicArn = 'arn:aws:sns:us-east-1:123456789012:managed';
+  const managedArnTopicArn = 'arn:aws:sns:us-east-1:123456789012:managed-by-arn';
   const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf';
   let resolver: ReferenceResolver;
   let statements: PolicyStatement[];
@@ -81,6 +111,7 @@ describe('the role in a template, and what AWS does with it for the function', (
     });
     resolver.provide('Topic', { ref: topicArn });
     resolver.provide('ManagedKeyTopic', { ref: managedTopicArn });
+    resolver.provide('ManagedKeyArnTopic', { ref: managedArnTopicArn });
     resolver.provide('Secret', { ref: secretArn });
     provideServiceSideResources(template, resolver);
     statements = roleStatements(template, functionRoleId(template, 'Function'), resolver);
@@ -90,13 +121,17 @@ describe('the role in a template, and what AWS does with it for the function', (
     const keyArn = resolver.resolveString({ 'Fn::GetAtt': ['Key', 'Arn'] });
     expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]{36}$/);
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [topicArn, managedTopicArn] },
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [topicArn, managedTopicArn, managedArnTopicArn] },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [keyArn] },
     ]);
   });
 
   it('adds the log, trace and key calls AWS makes with the role, following what the code called', () => {
-    const apiRequests = [request('sns:Publish', topicArn), request('sns:Publish', managedTopicArn)];
+    const apiRequests = [
+      request('sns:Publish', topicArn),
+      request('sns:Publish', managedTopicArn),
+      request('sns:Publish', managedArnTopicArn),
+    ];
     const requests = serviceSideRequests({
       template,
       functionId: 'Function',
@@ -114,7 +149,7 @@ describe('the role in a template, and what AWS does with it for the function', (
       ['logs:PutLogEvents', `arn:aws:logs:us-east-1:123456789012:log-group:${logGroup}:log-stream:…`],
       ['xray:PutTraceSegments', '*'],
       ['xray:PutTelemetryRecords', '*'],
-      // Only the topic with a customer managed key: the AWS managed key needs no grant.
+      // Only the topic with a customer managed key: the AWS managed key (by alias or its ARN) needs no grant.
       ['kms:GenerateDataKey', keyArn],
       ['kms:Decrypt', keyArn],
     ]);
@@ -122,6 +157,28 @@ describe('the role in a template, and what AWS does with it for the function', (
     expect(
       serviceSideRequests({ template, functionId: 'Function', resolver, invocations: 0, apiRequests: [] }),
     ).toEqual([]);
+  });
+
+  it("adds Lambda's delivery to the on-failure queue for each asynchronous invocation that failed every attempt", () => {
+    const failed = (failedInvocations: number) =>
+      serviceSideRequests({
+        template,
+        functionId: 'Function',
+        resolver,
+        invocations: 0,
+        failedInvocations,
+        apiRequests: [],
+      });
+    const queueArn = resolver.resolveString({ 'Fn::GetAtt': ['FailedQueue', 'Arn'] });
+    expect(queueArn).toMatch(/^arn:aws:sqs:us-east-1:123456789012:Stack-FailedQueue-[0-9A-F]{12}$/);
+    expect(failed(1)).toEqual([
+      {
+        action: 'sqs:SendMessage',
+        resource: queueArn,
+        origin: "Lambda, sending a failed invocation's record to the on-failure destination",
+      },
+    ]);
+    expect(failed(0)).toEqual([]);
   });
 
   it('adds the decryption Secrets Manager asks for when the code reads a secret kept with a customer managed key', () => {
@@ -153,6 +210,7 @@ describe('the role in a template, and what AWS does with it for the function', (
     const keyArn = resolver.resolveString({ 'Fn::GetAtt': ['Key', 'Arn'] });
     expect(unexercisedGrants(statements, [request('sns:Publish', managedTopicArn), ...requests])).toEqual([
       `sns:Publish on ${topicArn}`,
+      `sns:Publish on ${managedArnTopicArn}`,
       `kms:Decrypt on ${keyArn}`,
       `kms:GenerateDataKey on ${keyArn}`,
     ]);

@@ -97,26 +97,32 @@ describe('cdk-nag (AwsSolutions)', () => {
     // The webhook route is the one public route (APIG4); every job route needs IAM, so no finding.
     expect(perStack('EnrichJobWatch')).toEqual([
       'AwsSolutions-APIG4 @ Api/WebhookRoute',
+      'AwsSolutions-IAM5[Resource::*] @ AlarmRelay/FunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Api/ApiFunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Api/WebhookFunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Poller/FunctionRole/DefaultPolicy',
+      'AwsSolutions-L1 @ AlarmRelay/Function',
       'AwsSolutions-L1 @ Api/ApiFunction',
       'AwsSolutions-L1 @ Api/WebhookFunction',
       'AwsSolutions-L1 @ Poller/Function',
       'AwsSolutions-SMG4 @ ApiKey/Secret',
       'AwsSolutions-SMG4 @ WebhookSecret/Secret',
+      'AwsSolutions-SQS3 @ AlarmRelay/FailedQueue',
       'AwsSolutions-SQS3 @ Poller/DeadLetterQueue',
     ]);
     // An imported API key secret is not the stack's to rotate: nothing to acknowledge for it.
     expect(perStack('Configured')).toEqual([
       'AwsSolutions-APIG4 @ Api/WebhookRoute',
+      'AwsSolutions-IAM5[Resource::*] @ AlarmRelay/FunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Api/ApiFunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Api/WebhookFunctionRole/DefaultPolicy',
       'AwsSolutions-IAM5[Resource::*] @ Poller/FunctionRole/DefaultPolicy',
+      'AwsSolutions-L1 @ AlarmRelay/Function',
       'AwsSolutions-L1 @ Api/ApiFunction',
       'AwsSolutions-L1 @ Api/WebhookFunction',
       'AwsSolutions-L1 @ Poller/Function',
       'AwsSolutions-SMG4 @ WebhookSecret/Secret',
+      'AwsSolutions-SQS3 @ AlarmRelay/FailedQueue',
       'AwsSolutions-SQS3 @ Poller/DeadLetterQueue',
     ]);
   });

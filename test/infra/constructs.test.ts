@@ -3,6 +3,7 @@ import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
@@ -186,7 +187,9 @@ describe('construct settings', () => {
         'Webhook',
         'arn:aws:lambda:us-east-1:123456789012:function:webhook',
       ),
-      operatorTopic: Topic.fromTopicArn(scope, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops'),
+      alarmAction: new SnsAction(
+        Topic.fromTopicArn(scope, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops'),
+      ),
       metricsIdentity: DEFAULT_METRICS_IDENTITY,
       logGroups: {
         poll: LogGroup.fromLogGroupName(scope, 'PollLogs', '/aws/lambda/f'),

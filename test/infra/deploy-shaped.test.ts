@@ -44,6 +44,8 @@ import {
 import { drainQueue, motoClients, subscribeQueue, type SnsEnvelope } from '../support/emulators.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { RecordingLog } from '../support/watcher-harness.js';
+import { ALARM_DESCRIPTION, alarmActionEvent } from '../support/alarm-events.js';
+import { coldStart as coldStartFunction, contextFor, functionAtPath } from '../support/deployed-function.js';
 
 /**
  * Deploy-shaped: what `cdk deploy` would ship, run against what the template would create.
@@ -375,5 +377,69 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     expect(apiRequests).toContainEqual(
       expect.objectContaining({ action: 'sns:Publish', resource: operatorTopic }),
     );
+  });
+
+  it('relays an alarm with the relay bundle to the operator topic, as its role allows, using every grant', async () => {
+    if (!assembly) throw new Error('no cloud assembly');
+    const relay = functionAtPath(assembly, /\/AlarmRelay\/Function\/Resource$/);
+    const relayEnvironment = resolveEnvironment(relay.environment, resolver);
+    // The relay's own variables only (the poll function's are unset for its cold start and run).
+    for (const name of Object.keys(environment)) {
+      if (!(name in relayEnvironment)) vi.stubEnv(name, undefined);
+    }
+    for (const [name, value] of Object.entries(relayEnvironment)) vi.stubEnv(name, value);
+    try {
+      const handler = await coldStartFunction(functionBundle(assembly, relay));
+      recordedRequests();
+      const output: string[] = [];
+      const capture = ((chunk: unknown) => {
+        output.push(String(chunk));
+        return true;
+      }) as typeof process.stdout.write;
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+      try {
+        await handler(alarmActionEvent(), contextFor(relay, 'relay-1'));
+        // Not an alarm's event: the invocation fails (Lambda retries it, then sends it to the
+        // on-failure queue, which the service-side requests below account for).
+        await expect(handler({ source: 'aws.events' }, contextFor(relay, 'relay-2'))).rejects.toMatchObject({
+          name: 'MalformedAlarmEventError',
+        });
+      } finally {
+        stdout.mockRestore();
+        stderr.mockRestore();
+      }
+      const requests = recordedRequests();
+      expect(requests.map(({ action }) => action)).toEqual(['sns:Publish']);
+
+      const delivered = await drainQueue(clients.sqs, queues.operator);
+      expect(delivered.map((message) => message.Subject)).toEqual([
+        'enrich-job-watch ALARM: EnrichJobWatch-PollErrors (us-east-1)',
+      ]);
+      expect(delivered[0]?.Message).toContain(`What to do (the alarm description):\n${ALARM_DESCRIPTION}`);
+
+      const grants = roleStatements(template, functionRoleId(template, relay.logicalId), resolver);
+      const all = [
+        ...requests,
+        ...serviceSideRequests({
+          template,
+          functionId: relay.logicalId,
+          resolver,
+          invocations: 2,
+          failedInvocations: 1,
+          apiRequests: requests,
+        }),
+      ];
+      expect(deniedRequests(grants, all)).toEqual([]);
+      expect(unexercisedGrants(grants, all)).toEqual([]);
+      // The template's INFO level was in force: the relay logged what it did, and the bad event.
+      expect(output.map((line) => (JSON.parse(line) as { message?: unknown }).message)).toEqual([
+        'Alarm state change relayed to the operator topic',
+        'Not a CloudWatch alarm action event; failing the invocation so Lambda keeps it',
+      ]);
+    } finally {
+      for (const name of Object.keys(relayEnvironment)) vi.stubEnv(name, undefined);
+      for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+    }
   });
 });

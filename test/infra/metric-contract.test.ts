@@ -5,6 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -255,7 +256,9 @@ describe('the alarms', () => {
         'Webhook',
         'arn:aws:lambda:us-east-1:123456789012:function:webhook',
       ),
-      operatorTopic: Topic.fromTopicArn(stack, 'Operator', 'arn:aws:sns:us-east-1:123456789012:operator'),
+      alarmAction: new SnsAction(
+        Topic.fromTopicArn(stack, 'Operator', 'arn:aws:sns:us-east-1:123456789012:operator'),
+      ),
       metricsIdentity: IDENTITY,
       logGroups: {
         poll: LogGroup.fromLogGroupName(stack, 'PollLogs', '/aws/lambda/poll'),

@@ -36,7 +36,6 @@ afterAll(() => {
 function ids(stackTemplate: Template) {
   return {
     table: only(stackTemplate, 'AWS::DynamoDB::Table').id,
-    key: only(stackTemplate, 'AWS::KMS::Key').id,
     topics: {
       events: only(stackTemplate, 'AWS::SNS::Topic', 'EventsTopic').id,
       email: only(stackTemplate, 'AWS::SNS::Topic', 'EmailTopic').id,
@@ -55,7 +54,11 @@ function ids(stackTemplate: Template) {
     webhookFnLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiWebhookFunctionLogs').id,
     httpApi: only(stackTemplate, 'AWS::ApiGatewayV2::Api').id,
     accessLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'ApiAccessLogs').id,
-    queue: only(stackTemplate, 'AWS::SQS::Queue').id,
+    queue: only(stackTemplate, 'AWS::SQS::Queue', 'DeadLetterQueue').id,
+    relayFn: only(stackTemplate, 'AWS::Lambda::Function', 'AlarmRelayFunction').id,
+    relayFnRole: only(stackTemplate, 'AWS::IAM::Role', 'AlarmRelayFunctionRole').id,
+    relayFnLogs: only(stackTemplate, 'AWS::Logs::LogGroup', 'AlarmRelayFunctionLogs').id,
+    relayQueue: only(stackTemplate, 'AWS::SQS::Queue', 'AlarmRelayFailedQueue').id,
   };
 }
 
@@ -159,10 +162,11 @@ describe('jobs table', () => {
         .filter((resource) => resource.DeletionPolicy === 'Retain')
         .map((resource) => resource.Type)
         .sort();
-    // Log groups: the three functions' and the API access logs; secrets: the API key and the webhook key.
+    // Log groups: the four functions' and the API access logs; secrets: the API key and the webhook key.
+    // No KMS key: the topics use the AWS managed one.
     expect(retained(template)).toEqual([
       'AWS::DynamoDB::Table',
-      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
@@ -423,46 +427,33 @@ describe('API key secret', () => {
 });
 
 describe('notifications', () => {
-  it('encrypts every topic with one customer managed key that rotates', () => {
-    for (const stackTemplate of [template, configured]) {
-      const id = ids(stackTemplate);
-      stackTemplate.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  it('encrypts every topic with the AWS managed key alias/aws/sns; the stack has no KMS key of its own', () => {
+    const managedKey = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':kms:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':alias/aws/sns',
+        ],
+      ],
+    };
+    for (const stackTemplate of [template, configured, importedByArn]) {
+      stackTemplate.resourceCountIs('AWS::KMS::Key', 0);
+      stackTemplate.resourceCountIs('AWS::KMS::Alias', 0);
       const topics = Object.values(
         stackTemplate.findResources('AWS::SNS::Topic') as Record<string, Resource>,
       );
       expect(topics).toHaveLength(4);
-      for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual(getAtt(id.key));
+      for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual(managedKey);
     }
   });
 
-  it('lets the account administer the key and CloudWatch alarms of this account use it, and nothing else', () => {
-    const key = only(template, 'AWS::KMS::Key').resource;
-    expect((key.Properties.KeyPolicy as { Statement: Statement[] }).Statement).toEqual([
-      {
-        Action: 'kms:*',
-        Effect: 'Allow',
-        Principal: {
-          AWS: {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
-            ],
-          },
-        },
-        Resource: '*',
-      },
-      {
-        Sid: 'AllowCloudWatchAlarmsOfThisAccountToPublishToEncryptedTopics',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Effect: 'Allow',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-      },
-    ]);
-  });
-
-  it('refuses publishing without TLS on every topic; only the operator topic lets CloudWatch alarms of this account publish', () => {
+  it('refuses publishing without TLS on every topic, and admits no service principal (alarms go through the relay)', () => {
     const id = ids(template);
     const policies = Object.values(
       template.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>,
@@ -475,46 +466,16 @@ describe('notifications', () => {
     );
     expect([...byTopic.keys()].sort()).toEqual(Object.values(id.topics).sort());
     for (const [topic, statements] of byTopic) {
-      expect(statements[0]).toEqual({
-        Sid: 'AllowPublishThroughSSLOnly',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'sns:Publish',
-        Resource: { Ref: topic },
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      });
-      expect(statements.slice(1)).toEqual(
-        topic === id.topics.operator
-          ? [
-              {
-                Sid: 'AllowCloudWatchAlarmsOfThisAccount',
-                Effect: 'Allow',
-                Principal: { Service: 'cloudwatch.amazonaws.com' },
-                Action: 'sns:Publish',
-                Resource: { Ref: topic },
-                Condition: {
-                  StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-                  ArnLike: {
-                    'aws:SourceArn': {
-                      'Fn::Join': [
-                        '',
-                        [
-                          'arn:',
-                          { Ref: 'AWS::Partition' },
-                          ':cloudwatch:',
-                          { Ref: 'AWS::Region' },
-                          ':',
-                          { Ref: 'AWS::AccountId' },
-                          ':alarm:*',
-                        ],
-                      ],
-                    },
-                  },
-                },
-              },
-            ]
-          : [],
-      );
+      expect(statements).toEqual([
+        {
+          Sid: 'AllowPublishThroughSSLOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: { Ref: topic },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ]);
     }
   });
 
@@ -567,13 +528,14 @@ describe('operations', () => {
   }
   const service = (value: string) => [{ Name: 'service', Value: value }];
 
-  it('sends every alarm and its recovery to the operator topic', () => {
+  it('sends every alarm and its recovery to the operator topic, through the alarm relay', () => {
     const id = ids(template);
     const alarms = Object.values(
       template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
     );
     expect(alarms.map((resource) => resource.Properties.AlarmName).sort()).toEqual(
       [
+        'AlarmRelayFailures',
         'ApiAccess',
         'ApiDegraded',
         'ApiServerErrors',
@@ -589,8 +551,9 @@ describe('operations', () => {
       ].map((name) => `EnrichJobWatch-${name}`),
     );
     for (const { Properties } of alarms) {
-      expect(Properties.AlarmActions).toEqual([{ Ref: id.topics.operator }]);
-      expect(Properties.OKActions).toEqual([{ Ref: id.topics.operator }]);
+      // The alarm relay publishes to the operator topic (no alarm publishes to SNS itself).
+      expect(Properties.AlarmActions).toEqual([getAtt(id.relayFn)]);
+      expect(Properties.OKActions).toEqual([getAtt(id.relayFn)]);
       expect(String(Properties.AlarmDescription).length).toBeGreaterThan(80);
       // Every description tells the operator what to do, not only what happened.
       expect(String(Properties.AlarmDescription)).toMatch(
@@ -945,11 +908,16 @@ describe('HTTP API', () => {
     const id = ids(template);
     const permissions = Object.values(
       template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
-    ).map(({ Properties }) => [
-      Properties.FunctionName,
-      Properties.Principal,
-      cfnText(Properties.SourceArn).replace(/^.*:\$\{[^}]+\}\//, ''),
-    ]);
+    )
+      // The alarm relay's permissions, one per alarm, have their own test.
+      .filter(
+        ({ Properties }) => JSON.stringify(Properties.FunctionName) !== JSON.stringify(getAtt(id.relayFn)),
+      )
+      .map(({ Properties }) => [
+        Properties.FunctionName,
+        Properties.Principal,
+        cfnText(Properties.SourceArn).replace(/^.*:\$\{[^}]+\}\//, ''),
+      ]);
     const api = [getAtt(id.apiFn), 'apigateway.amazonaws.com'];
     expect(permissions.sort()).toEqual(
       [
@@ -1135,7 +1103,6 @@ describe('HTTP API', () => {
           { Ref: id.topics.sms },
         ],
       },
-      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: getAtt(id.key) },
     ]);
     // With an imported API key secret that has its own key: decrypt through Secrets Manager, as the poller.
     const configuredIds = ids(configured);
@@ -1239,5 +1206,132 @@ describe('HTTP API operations and outputs', () => {
     expect(cfnText(template.findOutputs('WebhookRoutePattern').WebhookRoutePattern?.Value)).toBe(
       `\${${id.httpApi}.ApiEndpoint}/hooks/companyenrich/{submissionId}/{token}`,
     );
+  });
+});
+
+describe('alarm relay', () => {
+  const alarmIds = (stackTemplate: Template) =>
+    Object.keys(stackTemplate.findResources('AWS::CloudWatch::Alarm')).sort();
+
+  it('runs the bundled relay with the app defaults, no reservation, its own log group, and only OPERATOR_TOPIC_ARN', () => {
+    const id = ids(template);
+    expect(only(template, 'AWS::Lambda::Function', id.relayFn).resource.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 30,
+      MemorySize: 256,
+      TracingConfig: { Mode: 'Active' },
+      Role: getAtt(id.relayFnRole),
+      LoggingConfig: { LogGroup: { Ref: id.relayFnLogs } },
+    });
+    // Like the API and webhook functions: reserving would need account headroom a relay does not need.
+    expect(
+      only(template, 'AWS::Lambda::Function', id.relayFn).resource.Properties.ReservedConcurrentExecutions,
+    ).toBeUndefined();
+    expect(only(template, 'AWS::Logs::LogGroup', id.relayFnLogs).resource.Properties).toEqual({
+      RetentionInDays: 30,
+    });
+    expect(only(configured, 'AWS::Logs::LogGroup', 'AlarmRelayFunctionLogs').resource.Properties).toEqual({
+      RetentionInDays: 90,
+    });
+    expect(environmentOf(template, 'AlarmRelayFunction')).toEqual({
+      OPERATOR_TOPIC_ARN: { Ref: id.topics.operator },
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'enrich-job-watch',
+      POWERTOOLS_METRICS_NAMESPACE: 'EnrichJobWatch',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    expect(environmentOf(configured, 'AlarmRelayFunction').POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+  });
+
+  it('retries a failed relay twice over six hours, then keeps it in an SSE, TLS-only queue for 14 days', () => {
+    const id = ids(template);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: id.relayFn },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21_600,
+      DestinationConfig: { OnFailure: { Destination: getAtt(id.relayQueue) } },
+    });
+    expect(only(template, 'AWS::SQS::Queue', id.relayQueue).resource.Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id.relayQueue }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: getAtt(id.relayQueue),
+          },
+        ],
+      },
+    });
+  });
+
+  it('may write its logs, trace, publish to the operator topic and record a failure, nothing more', () => {
+    for (const stackTemplate of [template, configured]) {
+      const id = ids(stackTemplate);
+      expect(statementsOf(stackTemplate, id.relayFnRole)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(id.relayFnLogs),
+        },
+        { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+        // Lambda sends the on-failure record with the function's role: SendMessage only.
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: getAtt(id.relayQueue) },
+        // Not the job topics, and no KMS statement (the AWS managed key admits the account through SNS).
+        { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: id.topics.operator } },
+      ]);
+    }
+  });
+
+  it('may be invoked by each alarm of this account only, one permission per alarm', () => {
+    const id = ids(template);
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
+    ).filter(
+      ({ Properties }) => JSON.stringify(Properties.FunctionName) === JSON.stringify(getAtt(id.relayFn)),
+    );
+    const bySource = (properties: Record<string, unknown>) => JSON.stringify(properties.SourceArn);
+    expect(
+      permissions.map(({ Properties }) => Properties).sort((a, b) => bySource(a).localeCompare(bySource(b))),
+    ).toEqual(
+      alarmIds(template).map((alarmId) => ({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(id.relayFn),
+        Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: getAtt(alarmId),
+      })),
+    );
+    // Every one of the 13 alarms (12 operations alarms and the relay's own) has exactly one.
+    expect(permissions).toHaveLength(13);
+  });
+
+  it('alarms, through itself, when a notification ended in the failed queue', () => {
+    const id = ids(template);
+    expect(
+      only(template, 'AWS::CloudWatch::Alarm', 'AlarmRelayFailuresAlarm').resource.Properties,
+    ).toMatchObject({
+      AlarmName: 'EnrichJobWatch-AlarmRelayFailures',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(id.relayQueue, 'QueueName') }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [getAtt(id.relayFn)],
+      OKActions: [getAtt(id.relayFn)],
+    });
   });
 });

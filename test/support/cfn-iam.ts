@@ -82,9 +82,10 @@ function pseudo(resolver: ReferenceResolver): { partition: string; region: strin
 }
 
 /**
- * Gives the template's log groups and KMS keys the `Ref`/`Fn::GetAtt` values CloudFormation would
- * (a generated log group name, a key id), without creating them: the function's code never calls
- * them, AWS does on its behalf ({@link serviceSideRequests}), so only their ARNs matter here.
+ * Gives the template's log groups, KMS keys and SQS queues the `Ref`/`Fn::GetAtt` values
+ * CloudFormation would (a generated name, a key id), without creating them: the functions' code
+ * never calls them, AWS does on its behalf ({@link serviceSideRequests}: logs, keys, on-failure
+ * destinations), so only their ARNs matter here.
  */
 export function provideServiceSideResources(template: CfnTemplate, resolver: ReferenceResolver): void {
   const { partition, region, account } = pseudo(resolver);
@@ -98,6 +99,13 @@ export function provideServiceSideResources(template: CfnTemplate, resolver: Ref
     resolver.provide(logicalId, {
       ref: name,
       attributes: { Arn: `arn:${partition}:logs:${region}:${account}:log-group:${name}:*` },
+    });
+  }
+  for (const { logicalId } of findResources(template, 'AWS::SQS::Queue')) {
+    const name = `${stackName}-${logicalId}-${randomBytes(6).toString('hex').toUpperCase()}`;
+    resolver.provide(logicalId, {
+      ref: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+      attributes: { Arn: `arn:${partition}:sqs:${region}:${account}:${name}`, QueueName: name },
     });
   }
   for (const { logicalId } of findResources(template, 'AWS::KMS::Key')) {
@@ -125,9 +133,9 @@ function resourceWithRef(
 function customerKeyArn(value: unknown, where: string, resolver: ReferenceResolver): string | null {
   if (value === undefined) return null;
   const key = resolver.resolveString(value);
-  // AWS managed keys (alias/aws/sns, aws/secretsmanager): their key policy admits the account's
-  // principals through the service, so the caller's role needs no grant on them.
-  if (/^(alias\/)?aws\//.test(key)) return null;
+  // AWS managed keys (alias/aws/sns, aws/secretsmanager, or an alias ARN of one): their key policy
+  // admits the account's principals through the service, so the caller's role needs no grant on them.
+  if (/^(arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:)?(alias\/)?aws\//.test(key)) return null;
   if (!key.startsWith('arn:'))
     throw new Error(`${where}: key ${key} is not an ARN; cannot tell what to grant`);
   return key;
@@ -139,6 +147,11 @@ interface ServiceSideInput {
   resolver: ReferenceResolver;
   /** How often the function ran. */
   invocations: number;
+  /**
+   * Asynchronous invocations that failed every attempt (Lambda then sends each record to the
+   * function's on-failure destination, with its role). @default 0
+   */
+  failedInvocations?: number;
   /** The requests behind the calls the code made (see iam-requests.ts). */
   apiRequests: readonly IamRequest[];
 }
@@ -210,6 +223,36 @@ function secretKeyRequests({ template, resolver, apiRequests }: ServiceSideInput
   });
 }
 
+/** Lambda's delivery of failed asynchronous invocations to an SQS on-failure destination, with the role. */
+function onFailureRequests({
+  template,
+  functionId,
+  resolver,
+  failedInvocations = 0,
+}: ServiceSideInput): IamRequest[] {
+  if (failedInvocations === 0) return [];
+  const configs = findResources(template, 'AWS::Lambda::EventInvokeConfig').filter(
+    ({ resource }) =>
+      JSON.stringify(resource.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }),
+  );
+  return configs.flatMap(({ resource }) => {
+    const destination = (
+      resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
+    )?.OnFailure?.Destination;
+    if (destination === undefined) return [];
+    const arn = resolver.resolveString(destination);
+    if (!arn.includes(':sqs:'))
+      throw new Error(`${functionId}: on-failure destination ${arn} is not an SQS queue`);
+    return [
+      {
+        action: 'sqs:SendMessage',
+        resource: arn,
+        origin: "Lambda, sending a failed invocation's record to the on-failure destination",
+      },
+    ];
+  });
+}
+
 /**
  * The requests AWS makes with the function's role, not its code. This is the documented list of
  * "service-side" permissions, each with its reason:
@@ -223,8 +266,15 @@ function secretKeyRequests({ template, resolver, apiRequests }: ServiceSideInput
  *   publisher's permissions: kms:GenerateDataKey and kms:Decrypt on that key, via SNS.
  * - Secrets Manager decrypts a secret kept with a customer managed key with the reader's
  *   kms:Decrypt, via Secrets Manager.
- * The last two follow the code's calls: only topics it published to and secrets it read count.
+ * - Lambda sends the record of an asynchronous invocation that failed every attempt to the
+ *   function's SQS on-failure destination: sqs:SendMessage on that queue.
+ * The KMS ones follow the code's calls: only topics it published to and secrets it read count.
  */
 export function serviceSideRequests(input: ServiceSideInput): IamRequest[] {
-  return [...lambdaRequests(input), ...topicKeyRequests(input), ...secretKeyRequests(input)];
+  return [
+    ...lambdaRequests(input),
+    ...topicKeyRequests(input),
+    ...secretKeyRequests(input),
+    ...onFailureRequests(input),
+  ];
 }

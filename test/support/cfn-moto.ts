@@ -332,11 +332,12 @@ export function topicAttributesFromTemplate(
       isString,
     );
   }
-  // The template's key is a KMS key of the stack (a reference), which is not created here. The
-  // topic is still created encrypted-by-configuration, with the SNS-managed key in its place:
-  // moto stores the attribute and delivers in the clear, so the key is never used. (The role
-  // check derives the kms:GenerateDataKey/Decrypt calls SNS makes on the template's key from the
-  // publishes it records: see serviceSideRequests in test/support/cfn-iam.ts.)
+  // The template's key (the AWS managed key by its alias ARN, or a customer managed key by
+  // reference) is not resolved here. The topic is still created encrypted-by-configuration, with
+  // the SNS-managed key in its place: moto stores the attribute and delivers in the clear, so the
+  // key is never used. (For a customer managed key, the role check derives the
+  // kms:GenerateDataKey/Decrypt calls SNS makes from the publishes it records: see
+  // serviceSideRequests in test/support/cfn-iam.ts.)
   if (properties.KmsMasterKeyId !== undefined) attributes.KmsMasterKeyId = SNS_MANAGED_KEY;
   return { fifo, attributes };
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadApiFunctionConfig, loadWebhookFunctionConfig } from '../../functions/core/config.js';
+import {
+  loadAlarmRelayConfig,
+  loadApiFunctionConfig,
+  loadWebhookFunctionConfig,
+} from '../../functions/core/config.js';
 import { ConfigError } from '../../functions/core/domain/errors.js';
 
 const TABLE = { JOBS_TABLE_NAME: 'enrich-jobs' };
@@ -56,6 +60,21 @@ describe('loadWebhookFunctionConfig', () => {
   it('names every missing variable at once, the secret included', () => {
     expect(() => loadWebhookFunctionConfig({ ...TABLE })).toThrow(
       /EVENTS_TOPIC_ARN is required; OPERATOR_TOPIC_ARN is required; COMPANYENRICH_API_KEY_SECRET_ARN .* is required; WEBHOOK_SECRET_ARN is required$/,
+    );
+  });
+});
+
+describe('loadAlarmRelayConfig', () => {
+  it('needs only the operator topic (the relay has no table, key or other topic)', () => {
+    expect(loadAlarmRelayConfig({ OPERATOR_TOPIC_ARN: EVENTS.OPERATOR_TOPIC_ARN })).toEqual({
+      operatorTopicArn: EVENTS.OPERATOR_TOPIC_ARN,
+    });
+    expect(() => loadAlarmRelayConfig({})).toThrow(ConfigError);
+    expect(() => loadAlarmRelayConfig({ ...TABLE, ...KEY })).toThrow(
+      'Invalid configuration: OPERATOR_TOPIC_ARN is required',
+    );
+    expect(() => loadAlarmRelayConfig({ OPERATOR_TOPIC_ARN: 'enrich-operator' })).toThrow(
+      /OPERATOR_TOPIC_ARN must be an SNS topic ARN/,
     );
   });
 });

@@ -56,18 +56,57 @@ export class SnsNotifier implements Notifier {
   ): Promise<{ messageId: string }> {
     const topicArn = this.topics[channel];
     if (!topicArn) throw new TypeError(`No topic is configured for the ${channel} channel`);
-    const command = new PublishCommand({
-      TopicArn: topicArn,
-      Message: messageFor(notification, channel),
-      // SMS ignores a subject; email shows it; the JSON envelope of other protocols carries it.
-      ...(channel === 'sms' ? {} : { Subject: notification.subject }),
-      MessageAttributes: snsAttributesFor(notification),
-    });
-    try {
-      const { MessageId } = await this.client.send(command, sendOptions(options));
-      return { messageId: MessageId ?? '' };
-    } catch (error) {
-      throw asAwsCallError('SNS', error, options?.signal);
-    }
+    return publishString(
+      this.client,
+      {
+        TopicArn: topicArn,
+        Message: messageFor(notification, channel),
+        // SMS ignores a subject; email shows it; the JSON envelope of other protocols carries it.
+        ...(channel === 'sms' ? {} : { Subject: notification.subject }),
+        MessageAttributes: snsAttributesFor(notification),
+      },
+      options,
+    );
+  }
+}
+
+/** A subject and a readable body, for a topic whose subscribers read email. */
+export interface TopicMessage {
+  /** ASCII, one line, under 100 characters (SNS refuses the publish otherwise). */
+  readonly subject: string;
+  readonly text: string;
+}
+
+/**
+ * Publishes readable messages to one topic: the alarm relay's way to the operator topic. The
+ * same client and error mapping as {@link SnsNotifier}, without a notification's attributes.
+ */
+export class SnsTopicPublisher {
+  constructor(
+    private readonly client: SNSClient,
+    readonly topicArn: string,
+  ) {}
+
+  /** @throws AwsCallError when SNS did not answer in time or `options.signal` aborted the call. */
+  publish(message: TopicMessage, options?: CallOptions): Promise<{ messageId: string }> {
+    return publishString(
+      this.client,
+      { TopicArn: this.topicArn, Subject: message.subject, Message: message.text },
+      options,
+    );
+  }
+}
+
+/** One String publish; a timeout or an abort becomes an `AwsCallError`, anything else is rethrown as is. */
+async function publishString(
+  client: SNSClient,
+  input: ConstructorParameters<typeof PublishCommand>[0],
+  options: CallOptions | undefined,
+): Promise<{ messageId: string }> {
+  try {
+    const { MessageId } = await client.send(new PublishCommand(input), sendOptions(options));
+    return { messageId: MessageId ?? '' };
+  } catch (error) {
+    throw asAwsCallError('SNS', error, options?.signal);
   }
 }
