@@ -2,8 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -21,7 +19,6 @@ export interface ApiHandlerDeps {
   jobs: JobsApplication;
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 /** `"GET /jobs/{jobId}"` as the router wants it, and a matcher for the 404/405 decision. */
@@ -89,7 +86,6 @@ export function makeApiHandler(deps: ApiHandlerDeps) {
     }
   };
   return middy(api)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
 }

@@ -2,11 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   runPollTick,
   TickIncompleteError,
@@ -20,7 +18,7 @@ import { recordTickMetrics } from './tick-metrics.js';
  * `{"time": "<aws.scheduler.scheduled-time>"}`, and an EventBridge rule's scheduled event also
  * carries `time`. A manual invoke may send nothing, and then the clock is used.
  */
-const scheduledEventSchema = z.object({ time: z.iso.datetime({ offset: true }).optional() }).loose();
+const scheduledEventSchema = z.looseObject({ time: z.optional(z.iso.datetime({ offset: true })) });
 
 /**
  * How far the tick's time may be from the real clock. A scheduled invocation may arrive a little
@@ -33,7 +31,6 @@ export const EVENT_TIME_WINDOW = { behindMs: 2 * 60_000, aheadMs: 30_000 } as co
 export interface PollHandlerDeps extends PollTickDeps {
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 /**
@@ -54,7 +51,6 @@ export function makeHandler(deps: PollHandlerDeps) {
     }
   };
   return middy(poll)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
 }

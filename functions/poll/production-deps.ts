@@ -13,7 +13,7 @@ export function pollHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): PollHandlerDeps {
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, metrics, clients, clock, stores, apiKeys } = runtime;
   return {
     jobs: stores.jobs,
     watcherState: stores.watcherState,
@@ -23,7 +23,6 @@ export function pollHandlerDeps(
     log: logger,
     logger,
     metrics,
-    tracer,
     clock,
     random,
     policy: config.tick,

@@ -2,8 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { answerError } from '../api/error-mapping.js';
@@ -20,7 +18,6 @@ export interface WebhookHandlerDeps {
   webhooks: WebhookApplication;
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 /** Tokens travel in a URL path: unreserved characters only, bounded. */
@@ -83,7 +80,6 @@ export function makeWebhookHandler(deps: WebhookHandlerDeps) {
     }
   };
   return middy(webhook)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
 }

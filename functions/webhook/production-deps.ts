@@ -18,7 +18,7 @@ export function webhookHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): WebhookHandlerDeps {
-  const { logger, metrics, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, metrics, clients, clock, stores, apiKeys } = runtime;
   return {
     webhooks: createWebhookApplication({
       jobs: stores.jobs,
@@ -36,6 +36,5 @@ export function webhookHandlerDeps(
     }),
     logger,
     metrics,
-    tracer,
   };
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import {
@@ -33,7 +32,7 @@ interface Harness {
 function harness(): Harness {
   const app = new FakeJobsApplication();
   const logger = new Logger({ serviceName: 'enrich-job-watch-test' });
-  const handler = makeApiHandler({ jobs: app, logger, metrics: new Metrics(), tracer: new Tracer() });
+  const handler = makeApiHandler({ jobs: app, logger, metrics: new Metrics() });
   return {
     app,
     logger,

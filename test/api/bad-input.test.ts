@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import type { WebhookApplication, WebhookOutcome } from '../../functions/core/application.js';
@@ -33,7 +32,6 @@ describe(`bad input (seed ${SEED}, ${cases.length} requests)`, () => {
   const observers = {
     logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
     metrics: new Metrics(),
-    tracer: new Tracer(),
   };
   const handlers = {
     api: makeApiHandler({ jobs, ...observers }),

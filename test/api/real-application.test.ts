@@ -1,7 +1,6 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
@@ -62,7 +61,6 @@ describe('API handler over the real application (moto + simulator)', () => {
       jobs,
       logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
       metrics: new Metrics(),
-      tracer: new Tracer(),
     });
     call = async (request) => parseResponse(await handler(apiGatewayEvent(request), httpLambdaContext()));
   });

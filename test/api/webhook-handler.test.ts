@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import type { WebhookApplication, WebhookOutcome } from '../../functions/core/application.js';
 import { JobNotTrackedError } from '../../functions/core/domain/errors.js';
@@ -33,7 +32,6 @@ function harness(answer: (jobId: string, token: string) => WebhookOutcome | Erro
     webhooks,
     logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
     metrics: new Metrics(),
-    tracer: new Tracer(),
   });
   const call = async (request: Partial<ApiRequest> = {}, remainingMs?: number) =>
     parseResponse(
