@@ -28,3 +28,31 @@ export const EMULATOR_SETTINGS = {
   /** ISO-8601: when the jobs were tracked, and the simulator's fixed clock. */
   trackedAt: 'BENCH_TRACKED_AT',
 } as const;
+
+/** Which store a tick process runs against. */
+export type TickStore = 'dynalite' | 'in-memory';
+
+/** The bench's order to a tick process (bench/tick-process.ts), sent once over IPC. */
+export interface TickOrder {
+  readonly kind: 'tick';
+  readonly store: TickStore;
+  readonly emulators: EmulatorsReady;
+  /** ISO-8601: the tick's time, a day after the jobs were tracked, so every job is due. */
+  readonly now: string;
+  readonly concurrency: number;
+  readonly pageSize: number;
+}
+
+/** What one measured tick did, and its process's memory while it ran. */
+export interface TickRun {
+  readonly kind: 'ran';
+  readonly checked: number;
+  readonly seconds: number;
+  /** Resident set size: the analogue of Lambda's "Max Memory Used". */
+  readonly peakRssMb: number;
+  readonly peakHeapMb: number;
+  /** Before the tick started (modules loaded, clients built; for the in-memory store, its jobs too). */
+  readonly startRssMb: number;
+  /** CPU time (user + system) the tick process spent during the tick. */
+  readonly cpuSeconds: number;
+}

@@ -19,65 +19,64 @@
  *   heavier load).
  */
 import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build, type Metafile } from 'esbuild';
-import { StaticApiKey } from '../functions/core/adapters/api-key.js';
-import { CompanyEnrichStatusApi } from '../functions/core/adapters/companyenrich-status-api.js';
-import { DynamoDbJobStore } from '../functions/core/adapters/dynamodb/job-store.js';
-import { DynamoDbWatcherStateStore } from '../functions/core/adapters/dynamodb/watcher-state-store.js';
-import type { JobStore, Log, Notifier, WatcherStateStore } from '../functions/core/ports.js';
-import { runPollTick, type PollTickDeps, type TickPolicy } from '../functions/core/use-cases/poll-tick.js';
-import { documentClient } from '../functions/core/wiring.js';
-import { seededRandom } from '../local/random.js';
-import { EMULATOR_SETTINGS, type EmulatorsFailed, type EmulatorsReady } from './emulators-protocol.js';
-import { InMemoryJobStore, InMemoryWatcherStateStore } from './in-memory-job-store.js';
+import {
+  EMULATOR_SETTINGS,
+  type EmulatorsFailed,
+  type EmulatorsReady,
+  type TickOrder,
+  type TickRun,
+  type TickStore,
+} from './emulators-protocol.js';
 import type { BenchSection } from './section.js';
 
 const JOBS = Number(process.env.BENCH_TICK_JOBS ?? 10_000);
 const API_LATENCY_MS = 50;
 const CONCURRENCY = Number(process.env.BENCH_TICK_CONCURRENCY ?? 32);
 const PAGE_SIZE = 100;
-const PROFILE_DIR = process.env.BENCH_CPU_PROF;
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+const HOUR = 3_600_000;
 const START = Date.parse('2026-11-29T10:00:00.000Z');
 const GOALS = { ratio: 0.9, peakMb: 128, bundleKb: 500 } as const;
-const MB = 1024 * 1024;
+/** BENCH_CPU_PROF=dir profiles every process of the run (`node --cpu-prof`), to see what limits it. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const PROFILE_ARGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+/**
+ * V8 sized for a 128 MB function, as Lambda's Node.js runtime sizes the heap from the function's
+ * memory: without a cap, V8 on a large machine lets garbage pile up long before it collects, and
+ * RSS says more about the machine than about what the tick needs. BENCH_TICK_NODE_FLAGS overrides.
+ */
+const TICK_NODE_FLAGS = (
+  process.env.BENCH_TICK_NODE_FLAGS ?? '--max-old-space-size=96 --max-semi-space-size=4'
+)
+  .split(' ')
+  .filter(Boolean);
 
-/** The production defaults that matter here (functions/core/config.ts), concurrency and page from the bench. */
-const POLICY: TickPolicy = {
-  pollIntervalMs: MINUTE,
-  maxBackoffMs: 30 * MINUTE,
-  notFoundLimit: 3,
-  notificationLeaseMs: 5 * MINUTE,
-  retentionMs: 90 * 24 * HOUR,
-  concurrency: CONCURRENCY,
-  pageSize: PAGE_SIZE,
-  requestTimeoutMs: 5_000,
-  requestsPerSecond: null,
-};
-
-/** The Lambda logs to stdout; the bench drops the lines so a recording log's memory is not counted. */
-const DISCARDED: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const SILENT: Notifier = { channels: [], publish: () => Promise.resolve({ messageId: '' }) };
-
-/** What one measured tick did, and the tick process's memory while it ran. */
-interface TickRun {
-  readonly checked: number;
-  readonly seconds: number;
-  readonly peakRssMb: number;
-  readonly peakHeapMb: number;
+/** A message from a child, or its exit: whichever comes first. */
+function firstMessage<T extends { kind: string }>(child: ReturnType<typeof fork>, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    child.once('message', (message: T | EmulatorsFailed) => {
+      if (message.kind === 'failed')
+        reject(new Error(`${what} failed: ${(message as EmulatorsFailed).message}`));
+      else resolve(message as T);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`${what} exited (${code}) before answering`));
+    });
+  });
 }
 
-/** The emulators, in a child process so this one holds only the tick (bench/emulators-process.ts). */
-async function startEmulators(): Promise<{ ready: EmulatorsReady; stop: () => void }> {
+/** The emulators, in a child process so no tick process holds them (bench/emulators-process.ts). */
+async function startEmulators(): Promise<{
+  ready: EmulatorsReady;
+  pid: number | undefined;
+  stop: () => void;
+}> {
   const child = fork(fileURLToPath(new URL('./emulators-process.ts', import.meta.url)), [], {
-    // BENCH_CPU_PROF=dir profiles the emulators too (`node --cpu-prof`), to see what limits a run.
-    execArgv: ['--import', 'tsx', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    execArgv: ['--import', 'tsx', ...PROFILE_ARGS],
     env: {
       ...process.env,
       [EMULATOR_SETTINGS.jobs]: String(JOBS),
@@ -88,75 +87,92 @@ async function startEmulators(): Promise<{ ready: EmulatorsReady; stop: () => vo
   const stop = (): void => {
     child.kill('SIGTERM');
   };
-  const ready = await new Promise<EmulatorsReady>((resolve, reject) => {
-    child.once('message', (message: EmulatorsReady | EmulatorsFailed) => {
-      if (message.kind === 'ready') resolve(message);
-      else reject(new Error(`The emulators failed: ${message.message}`));
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`The emulators process exited (${code})`));
-    });
-  });
-  return { ready, stop };
-}
-
-function tickDeps(jobs: JobStore, watcherState: WatcherStateStore, simulatorUrl: string): PollTickDeps {
-  return {
-    jobs,
-    watcherState,
-    statusApi: new CompanyEnrichStatusApi({
-      baseUrl: simulatorUrl,
-      apiKeys: new StaticApiKey('bench'),
-      timeoutMs: POLICY.requestTimeoutMs,
-    }),
-    notifier: SILENT,
-    alertNotifier: SILENT,
-    log: DISCARDED,
-    clock: { now: () => new Date() },
-    random: seededRandom(1),
-    policy: POLICY,
-  };
-}
-
-/** Runs one tick over every due job, sampling this process's RSS and heap every 10 ms. */
-async function measureTick(deps: PollTickDeps): Promise<TickRun> {
-  global.gc?.();
-  let peakRss = process.memoryUsage.rss();
-  let peakHeap = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  }, 10);
-  const started = performance.now();
   try {
-    const summary = await runPollTick(deps, { now: new Date(START + 24 * HOUR), deadline: null });
-    const seconds = (performance.now() - started) / 1000;
-    return { checked: summary.checked, seconds, peakRssMb: peakRss / MB, peakHeapMb: peakHeap / MB };
-  } finally {
-    clearInterval(sampler);
+    return {
+      ready: await firstMessage<EmulatorsReady>(child, 'The emulators process'),
+      pid: child.pid,
+      stop,
+    };
+  } catch (error) {
+    stop();
+    throw error;
   }
 }
 
-/** The tick on dynalite, then the same jobs on the in-memory store, both against the simulator. */
-async function measureTicks(): Promise<{ dynalite: TickRun; inMemory: TickRun }> {
-  const { ready, stop } = await startEmulators();
+/** Bundles `entry` as CDK bundles a function (infra/constructs/function-defaults.ts BUNDLING). */
+async function bundle(entry: string, outfile: string): Promise<Metafile> {
+  const { metafile } = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    metafile: true,
+    outfile,
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'silent',
+  });
+  return metafile;
+}
+
+/**
+ * CPU seconds (user + system) process `pid` has used so far, from /proc (Linux); null elsewhere.
+ * Read around a tick, it says how busy the emulators were: near one core, they set the pace.
+ */
+function cpuSecondsOf(pid: number | undefined): number | null {
   try {
-    const client = new DynamoDBClient({
-      endpoint: ready.dynamoEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    });
-    const onDynalite = tickDeps(
-      new DynamoDbJobStore(documentClient(client), ready.tableName, DISCARDED),
-      new DynamoDbWatcherStateStore(documentClient(client), ready.tableName),
-      ready.simulatorUrl,
-    );
-    const dynalite = await measureTick(onDynalite);
-    const store = new InMemoryJobStore();
-    const trackedAt = new Date(START).toISOString();
-    for (const jobId of ready.jobIds) await store.track({ jobId, label: null, metadata: {}, trackedAt });
-    const inMemory = await measureTick(tickDeps(store, new InMemoryWatcherStateStore(), ready.simulatorUrl));
+    const fields =
+      readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** A tick's figures, with how busy the emulators were meanwhile (share of one core; null off Linux). */
+interface MeasuredTick extends TickRun {
+  readonly emulatorsCpuShare: number | null;
+}
+
+/** One tick in a fresh process running the bundled bench/tick-process.ts with plain node. */
+async function runTick(tickBundle: string, emulators: EmulatorsReady, store: TickStore): Promise<TickRun> {
+  const child = fork(tickBundle, [], { execArgv: [...TICK_NODE_FLAGS, ...PROFILE_ARGS] });
+  const order: TickOrder = {
+    kind: 'tick',
+    store,
+    emulators,
+    now: new Date(START + 24 * HOUR).toISOString(),
+    concurrency: CONCURRENCY,
+    pageSize: PAGE_SIZE,
+  };
+  const answer = firstMessage<TickRun>(child, 'The tick process');
+  child.send(order);
+  return answer;
+}
+
+/** The tick on dynalite, then the same jobs on the in-memory store, each in its own process. */
+async function measureTicks(dir: string): Promise<{ dynalite: MeasuredTick; inMemory: MeasuredTick }> {
+  const tickBundle = join(dir, 'tick.mjs');
+  await bundle(fileURLToPath(new URL('./tick-process.ts', import.meta.url)), tickBundle);
+  const { ready, pid, stop } = await startEmulators();
+  const measured = async (store: TickStore): Promise<MeasuredTick> => {
+    const before = cpuSecondsOf(pid);
+    const run = await runTick(tickBundle, ready, store);
+    const after = cpuSecondsOf(pid);
+    // The emulators idle while the tick process starts: their CPU in this window is the tick's.
+    const share = before === null || after === null ? null : (after - before) / run.seconds;
+    return { ...run, emulatorsCpuShare: share };
+  };
+  try {
+    const dynalite = await measured('dynalite');
+    const inMemory = await measured('in-memory');
     return { dynalite, inMemory };
   } finally {
     stop();
@@ -164,7 +180,7 @@ async function measureTicks(): Promise<{ dynalite: TickRun; inMemory: TickRun }>
 }
 
 /** What the poll bundle is made of: KB minified per package (functions/… per folder), largest first. */
-function composition(metafile: Metafile, top = 8): { name: string; kb: number }[] {
+function composition(metafile: Metafile, top = 10): { name: string; kb: number }[] {
   const byPackage = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -179,37 +195,18 @@ function composition(metafile: Metafile, top = 8): { name: string; kb: number }[
     .slice(0, top);
 }
 
-/** Bundles the poll handler as CDK does (infra/constructs/function-defaults.ts BUNDLING). */
-async function measureBundle(): Promise<{
-  kb: number;
-  loadMs: number;
-  parts: { name: string; kb: number }[];
-}> {
-  const dir = mkdtempSync(join(tmpdir(), 'poll-bundle-'));
-  try {
-    const outfile = join(dir, 'index.mjs');
-    const { metafile } = await build({
-      entryPoints: ['functions/poll/handler.ts'],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      metafile: true,
-      outfile,
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
-    });
-    const kb = statSync(outfile).size / 1024;
-    return { kb, loadMs: medianLoadMs(dir, outfile), parts: composition(metafile) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The poll bundle's size, largest parts and module load time. */
+async function measureBundle(
+  dir: string,
+): Promise<{ kb: number; loadMs: number; parts: { name: string; kb: number }[] }> {
+  const outfile = join(dir, 'index.mjs');
+  const metafile = await bundle('functions/poll/handler.ts', outfile);
+  return {
+    kb: statSync(outfile).size / 1024,
+    loadMs: medianLoadMs(dir, outfile),
+    parts: composition(metafile),
+  };
 }
-
 /** Module load of the bundle in a fresh Node process, median of 5: cold start without the runtime's init. */
 function medianLoadMs(dir: string, outfile: string): number {
   const probe = join(dir, 'load.mjs');
@@ -245,10 +242,24 @@ function ratioRow(store: string, tick: TickRun, ideal: number): BenchSection['go
   };
 }
 
+function busy(store: string, tick: MeasuredTick): string {
+  const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
+  const emulators = tick.emulatorsCpuShare === null ? 'unknown' : percent(tick.emulatorsCpuShare);
+  return `on ${store}, the tick process ${percent(tick.cpuSeconds / tick.seconds)}, the emulators process ${emulators}`;
+}
+
 /** Measures the ticks, the bundle and its load time, and reports each next to its goal. */
 export async function tickThroughputSection(): Promise<BenchSection> {
-  const { dynalite, inMemory } = await measureTicks();
-  const bundle = await measureBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'tick-bench-'));
+  let ticks: { dynalite: MeasuredTick; inMemory: MeasuredTick };
+  let bundle: Awaited<ReturnType<typeof measureBundle>>;
+  try {
+    ticks = await measureTicks(dir);
+    bundle = await measureBundle(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { dynalite, inMemory } = ticks;
   // No rate cap in the bench (requestsPerSecond null): the limit is concurrency / latency.
   const ideal = CONCURRENCY / (API_LATENCY_MS / 1000);
   const goals = [
@@ -256,7 +267,7 @@ export async function tickThroughputSection(): Promise<BenchSection> {
     ratioRow('an in-memory store', inMemory, ideal),
     {
       goal: `peak memory of the tick ≤ ${GOALS.peakMb} MB`,
-      measured: `${dynalite.peakRssMb.toFixed(0)} MB RSS, ${dynalite.peakHeapMb.toFixed(0)} MB heap (tick process, store on dynalite)`,
+      measured: `${dynalite.peakRssMb.toFixed(0)} MB RSS (${dynalite.startRssMb.toFixed(0)} MB before the tick), ${dynalite.peakHeapMb.toFixed(0)} MB heap: the bundled tick process, store on dynalite`,
       met: dynalite.peakRssMb <= GOALS.peakMb,
     },
     {
@@ -271,17 +282,21 @@ export async function tickThroughputSection(): Promise<BenchSection> {
     },
   ];
   const markdown = [
-    `One tick over ${JOBS} due jobs, ${API_LATENCY_MS} ms API latency, concurrency ${CONCURRENCY}, pages of ${PAGE_SIZE}, no rate cap: the limit is ${ideal.toFixed(0)} jobs/s. The emulators (dynalite, the simulator) run in a child process; the tick process's RSS and heap are sampled every 10 ms while it runs (the analogue of Lambda's "Max Memory Used").`,
+    `One tick over ${JOBS} due jobs, ${API_LATENCY_MS} ms API latency, concurrency ${CONCURRENCY}, pages of ${PAGE_SIZE}, no rate cap: the limit is ${ideal.toFixed(0)} jobs/s. The emulators (dynalite, the simulator) run in a child process; each tick runs in a fresh process of its own (bench/tick-process.ts bundled as CDK bundles a function, plain node), whose RSS and heap are sampled every 10 ms while it runs: RSS is the analogue of Lambda's "Max Memory Used".`,
     '',
     '| Goal | Measured | Met |',
     '| --- | --- | --- |',
     ...goals.map((row) => `| ${row.goal} | ${row.measured} | ${row.met ? 'yes' : 'no'} |`),
     '',
-    `In-memory store run: ${inMemory.peakRssMb.toFixed(0)} MB RSS, ${inMemory.peakHeapMb.toFixed(0)} MB heap (the store's ${JOBS} jobs included).`,
+    `Where the time went (share of one core during each tick; load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(', ')} at the end): ${busy('dynalite', dynalite)}; ${busy('in-memory store', inMemory)}.`,
+    '',
+    `In-memory store run: ${inMemory.peakRssMb.toFixed(0)} MB RSS (${inMemory.startRssMb.toFixed(0)} MB before the tick), ${inMemory.peakHeapMb.toFixed(0)} MB heap, the store's ${JOBS} jobs included.`,
     '',
     `Poll bundle, largest parts (KB minified): ${bundle.parts.map((part) => `${part.name} ${part.kb.toFixed(0)}`).join(', ')}.`,
     '',
-    'Repeat: `npx tsx --expose-gc bench/tick-throughput.ts`.',
+    'Repeat: `npx tsx bench/tick-throughput.ts` (BENCH_TICK_JOBS, BENCH_TICK_CONCURRENCY to vary; BENCH_CPU_PROF=dir to profile every process, `npx tsx bench/cpu-profile-summary.ts <file>` to read a profile).',
   ].join('\n');
   return { title: 'Tick throughput', markdown, goals };
 }
