@@ -66,6 +66,10 @@ export class InMemoryJobStore implements JobStore {
   }
 
   applyUpdate(job: TrackedJob, update: JobUpdate): Promise<TrackedJob> {
+    return later(() => this.applied(job, update));
+  }
+
+  private applied(job: TrackedJob, update: JobUpdate): TrackedJob {
     const stored = this.current(job.jobId, (it) => it.version === job.version, VERSION_UNCHANGED);
     const notificationOwed = update.notificationOwed ?? stored.notificationOwed;
     const leavesIndex = stored.untrackedAt !== null && !notificationOwed;
@@ -92,21 +96,29 @@ export class InMemoryJobStore implements JobStore {
   }
 
   claimOwedNotification(job: TrackedJob, leaseUntil: string): Promise<TrackedJob> {
-    const stored = this.current(job.jobId, (it) => it.version === job.version && owes(it, job), STILL_OWED);
-    return this.replace({ ...stored, nextCheckAt: leaseUntil, version: stored.version + 1 });
+    return later(() => {
+      const stored = this.current(job.jobId, (it) => it.version === job.version && owes(it, job), STILL_OWED);
+      return this.replace({ ...stored, nextCheckAt: leaseUntil, version: stored.version + 1 });
+    });
   }
 
   async settleOwedNotification(job: TrackedJob, receipt: NotificationReceipt): Promise<void> {
-    const stored = this.current(
-      job.jobId,
-      (it) => it.notificationOwed?.eventId === receipt.eventId,
-      STILL_OWED,
-    );
-    const settled = { notificationOwed: null, lastNotification: receipt, nextCheckAt: null };
-    await this.replace({ ...stored, ...settled, version: stored.version + 1 });
+    await later(() => {
+      const stored = this.current(
+        job.jobId,
+        (it) => it.notificationOwed?.eventId === receipt.eventId,
+        STILL_OWED,
+      );
+      const settled = { notificationOwed: null, lastNotification: receipt, nextCheckAt: null };
+      return this.replace({ ...stored, ...settled, version: stored.version + 1 });
+    });
   }
 
   async releaseOwedNotification(job: TrackedJob, release: OwedNotificationRelease): Promise<void> {
+    await later(() => this.released(job, release));
+  }
+
+  private released(job: TrackedJob, release: OwedNotificationRelease): TrackedJob {
     const stored = this.current(
       job.jobId,
       (it) => it.version === job.version && it.notificationOwed?.eventId === release.eventId,
@@ -116,7 +128,7 @@ export class InMemoryJobStore implements JobStore {
       ...stored.notificationOwed,
       deliveredChannels: release.deliveredChannels,
     };
-    await this.replace({
+    return this.replace({
       ...stored,
       notificationOwed: owed,
       nextCheckAt: release.dueAt,
@@ -150,10 +162,15 @@ export class InMemoryJobStore implements JobStore {
     return stored;
   }
 
-  private replace(next: TrackedJob): Promise<TrackedJob> {
+  private replace(next: TrackedJob): TrackedJob {
     this.jobs.set(next.jobId, next);
-    return Promise.resolve(structuredClone(next));
+    return structuredClone(next);
   }
+}
+
+/** Runs `write` on a later microtask, a refusal as a rejection: writes are asynchronous on every real store. */
+function later<T>(write: () => T): Promise<T> {
+  return Promise.resolve().then(write);
 }
 
 function owes(stored: TrackedJob, job: TrackedJob): boolean {

@@ -99,8 +99,11 @@ async function startEmulators(): Promise<{
   }
 }
 
-/** Bundles `entry` as CDK bundles a function (infra/constructs/function-defaults.ts BUNDLING). */
-async function bundle(entry: string, outfile: string): Promise<Metafile> {
+/**
+ * Bundles `entry` as CDK bundles a function (infra/constructs/function-defaults.ts BUNDLING);
+ * `minify: false` only so that a profile names its frames.
+ */
+async function bundle(entry: string, outfile: string, minify = true): Promise<Metafile> {
   const { metafile } = await build({
     entryPoints: [entry],
     bundle: true,
@@ -108,7 +111,7 @@ async function bundle(entry: string, outfile: string): Promise<Metafile> {
     format: 'esm',
     target: 'node22',
     mainFields: ['module', 'main'],
-    minify: true,
+    minify,
     metafile: true,
     outfile,
     banner: {
@@ -160,7 +163,7 @@ async function runTick(tickBundle: string, emulators: EmulatorsReady, store: Tic
 /** The tick on dynalite, then the same jobs on the in-memory store, each in its own process. */
 async function measureTicks(dir: string): Promise<{ dynalite: MeasuredTick; inMemory: MeasuredTick }> {
   const tickBundle = join(dir, 'tick.mjs');
-  await bundle(fileURLToPath(new URL('./tick-process.ts', import.meta.url)), tickBundle);
+  await bundle(fileURLToPath(new URL('./tick-process.ts', import.meta.url)), tickBundle, !PROFILE_DIR);
   const { ready, pid, stop } = await startEmulators();
   const measured = async (store: TickStore): Promise<MeasuredTick> => {
     const before = cpuSecondsOf(pid);
