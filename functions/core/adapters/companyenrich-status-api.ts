@@ -145,7 +145,10 @@ export class CompanyEnrichStatusApi implements StatusApi {
         retries: this.options.retries ?? 1,
         minTimeout: this.options.retryDelayMs ?? 250,
         randomize: true,
-        signal,
+        // p-retry listens for the abort while it waits: on a signal of this request's own, so a
+        // tick's `concurrency` checks retrying at once do not pile 32 listeners on the tick's
+        // signal (Node's MaxListenersExceededWarning past 10).
+        signal: AbortSignal.any([signal]),
         shouldRetry: ({ error }) =>
           error instanceof StatusApiError &&
           (error.kind === StatusApiErrorKind.Network ||
