@@ -60,6 +60,30 @@ const BOUNDARIES = [
   },
 ];
 
+/**
+ * What keeps the poll bundle small (docs/BENCHMARKS.md, issue 9: <= 500 KB): the core and the poll
+ * function validate with zod/mini imported as a namespace, and carry no X-Ray SDK.
+ */
+const POLL_BUNDLE_IMPORTS = {
+  paths: [
+    {
+      name: 'zod',
+      message: "Use `import * as z from 'zod/mini'`: classic zod adds about 400 KB to every function bundle.",
+    },
+  ],
+  patterns: [
+    {
+      group: ['zod/v4', 'zod/v4/classic', 'zod/classic', 'zod/v3'],
+      message: "Use `import * as z from 'zod/mini'`: classic zod adds about 400 KB to every function bundle.",
+    },
+    {
+      group: ['@aws-lambda-powertools/tracer', '@aws-lambda-powertools/tracer/*'],
+      message:
+        'No Powertools Tracer (functions/core/lambda-runtime.ts says why); active tracing stays on in the stack.',
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', 'dist/', '.venv/'] },
   js.configs.recommended,
@@ -92,6 +116,23 @@ export default tseslint.config(
               message: 'The domain, the contract and the stack stay free of runtime SDKs and I/O libraries.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['functions/core/**', 'functions/poll/**'],
+    // The domain has its own, stricter list above (and no validation library at all).
+    ignores: ['functions/core/domain/**'],
+    rules: {
+      'no-restricted-imports': ['error', POLL_BUNDLE_IMPORTS],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod/mini'] > :matches(ImportSpecifier, ImportDefaultSpecifier)",
+          message:
+            "Use `import * as z from 'zod/mini'`: the `z` object defeats tree-shaking (all of zod is bundled).",
         },
       ],
     },

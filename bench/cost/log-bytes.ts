@@ -9,7 +9,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
 import type { PollFunctionConfig } from '../../functions/core/config.js';
@@ -131,7 +130,6 @@ function handlerDeps(
   const logger = new Logger();
   const runtime: ReturnType<typeof createLambdaRuntime> = {
     logger,
-    tracer: new Tracer(),
     clients: {
       dynamoDb,
       sns: new SNSClient({ region: 'us-east-1' }),

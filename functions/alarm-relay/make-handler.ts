@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
@@ -24,7 +22,6 @@ export interface AlarmRelayDeps {
   log: Log;
   /** For the Lambda context on every log line. */
   logger: Logger;
-  tracer: Tracer;
 }
 
 /** What one relayed state change returns (Lambda discards it for an asynchronous invocation). */
@@ -64,9 +61,7 @@ export function makeHandler(deps: AlarmRelayDeps) {
       throw error;
     }
   };
-  return middy(relay)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger));
+  return middy(relay).use(injectLambdaContext(deps.logger));
 }
 
 /** The validated state change; a malformed event is logged by its field paths only, and rethrown. */

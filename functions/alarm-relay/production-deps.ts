@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AWS_CLIENT_BOUNDS, boundedClientConfig } from '../core/adapters/aws-call.js';
 import { SnsTopicPublisher } from '../core/adapters/sns-notifier.js';
@@ -7,19 +6,16 @@ import type { AlarmRelayConfig } from '../core/config.js';
 import type { AlarmRelayDeps } from './make-handler.js';
 
 /**
- * The alarm relay's production dependencies: the Powertools logger and tracer, and one bounded,
- * traced SNS client publishing to the operator topic. No table, no API key and no metrics (a
+ * The alarm relay's production dependencies: the Powertools logger and one bounded SNS client
+ * publishing to the operator topic. No table, no API key and no metrics (a
  * custom metric series costs money; Lambda's own Errors and the on-failure queue say enough).
  */
 export function alarmRelayDeps(config: AlarmRelayConfig): AlarmRelayDeps {
   const logger = new Logger();
-  const tracer = new Tracer();
   const sns = new SNSClient(boundedClientConfig(AWS_CLIENT_BOUNDS.sns));
-  tracer.captureAWSv3Client(sns);
   return {
     publisher: new SnsTopicPublisher(sns, config.operatorTopicArn),
     log: logger,
     logger,
-    tracer,
   };
 }

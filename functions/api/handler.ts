@@ -5,7 +5,7 @@ import { makeApiHandler } from './make-handler.js';
 
 // Everything below runs once per container (cold start): a bad variable fails the init with its name.
 const config = loadApiFunctionConfig(process.env);
-const { logger, tracer, clients, clock, stores, apiKeys } = createLambdaRuntime(config);
+const { logger, clients, clock, stores, apiKeys } = createLambdaRuntime(config);
 
 /** The HTTP API Lambda: every `/jobs` route (docs/API.md). */
 export const handler = makeApiHandler({
@@ -19,5 +19,4 @@ export const handler = makeApiHandler({
     log: logger,
   }),
   logger,
-  tracer,
 });

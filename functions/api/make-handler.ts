@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -18,7 +16,6 @@ type Result = APIGatewayProxyStructuredResultV2;
 export interface ApiHandlerDeps {
   jobs: JobsApplication;
   logger: Logger;
-  tracer: Tracer;
 }
 
 /** `"GET /jobs/{jobId}"` as the router wants it, and a matcher for the 404/405 decision. */
@@ -85,7 +82,5 @@ export function makeApiHandler(deps: ApiHandlerDeps) {
       return answerError(error, event, deps);
     }
   };
-  return middy(api)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger));
+  return middy(api).use(injectLambdaContext(deps.logger));
 }

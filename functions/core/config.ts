@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EnvironmentVariable } from '../contract.js';
 import { ConfigError } from './domain/errors.js';
 import type { JobChannel } from './domain/notification-channel.js';
@@ -39,40 +39,57 @@ export interface WatcherConfig {
 
 const DAY_MS = 86_400_000;
 
-function wholeNumber(variable: string, min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return fallback;
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < min || value > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${variable} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`,
-        });
+/**
+ * An optional environment variable read by `read`, which returns the value or, when the text is
+ * not acceptable, the message saying so (zod/mini: the poll bundle carries no classic zod).
+ */
+function variable<T>(read: (raw: string | undefined) => T | { problem: string }) {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((raw: string | undefined, ctx) => {
+      const value = read(raw);
+      if (value !== null && typeof value === 'object' && 'problem' in value) {
+        ctx.issues.push({ code: 'custom', message: value.problem, input: raw });
         return z.NEVER;
       }
       return value;
-    });
+    }),
+  );
 }
 
-function optionalText(variable: string, pattern: RegExp, expected: string) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return null;
-      const value = raw.trim();
-      if (!pattern.test(value)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${variable} must be ${expected} (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      return value;
-    });
+function wholeNumber(name: string, min: number, max: number, fallback: number) {
+  return variable((raw): number | { problem: string } => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      return { problem: `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})` };
+    }
+    return value;
+  });
+}
+
+function optionalText(name: string, pattern: RegExp, expected: string) {
+  return variable((raw): string | null | { problem: string } => {
+    if (raw === undefined || raw.trim() === '') return null;
+    const value = raw.trim();
+    if (!pattern.test(value))
+      return { problem: `${name} must be ${expected} (got ${JSON.stringify(value)})` };
+    return value;
+  });
+}
+
+/** The API's base URL, without trailing slashes; the public API when unset. */
+function apiUrl(raw: string | undefined): string | { problem: string } {
+  const value = raw?.trim() ? raw.trim() : 'https://api.companyenrich.com';
+  const problem = `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { problem };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem };
+  return value.replace(/\/+$/, '');
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -92,40 +109,14 @@ const environmentSchema = z.object({
   EMAIL_TOPIC_ARN: optionalText('EMAIL_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   SMS_TOPIC_ARN: optionalText('SMS_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
   OPERATOR_TOPIC_ARN: optionalText('OPERATOR_TOPIC_ARN', SNS_TOPIC_ARN, 'an SNS topic ARN'),
-  COMPANYENRICH_API_URL: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      const value = raw?.trim() ? raw.trim() : 'https://api.companyenrich.com';
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        ctx.addIssue({
-          code: 'custom',
-          message: `COMPANYENRICH_API_URL must be an http(s) URL (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      return value.replace(/\/+$/, '');
-    }),
+  COMPANYENRICH_API_URL: variable(apiUrl),
   COMPANYENRICH_API_KEY_SECRET_ARN: optionalText(
     'COMPANYENRICH_API_KEY_SECRET_ARN',
     SECRET_ID,
     'a Secrets Manager secret ARN or name',
   ),
   // The key itself is only checked for presence: its value must never reach an error message.
-  COMPANYENRICH_API_KEY: z
-    .string()
-    .optional()
-    .transform((raw) => (raw !== undefined && raw.trim() !== '' ? 'set' : null)),
+  COMPANYENRICH_API_KEY: variable((raw) => (raw !== undefined && raw.trim() !== '' ? 'set' : null)),
   API_KEY_CACHE_SECONDS: wholeNumber('API_KEY_CACHE_SECONDS', 0, 86_400, 300),
   POLL_INTERVAL_SECONDS: wholeNumber('POLL_INTERVAL_SECONDS', 1, 86_400, 60),
   // 10,000 due jobs in one 50-second tick: 32 checks of ~70 ms (50 ms request, its write) in flight.
@@ -138,7 +129,7 @@ const environmentSchema = z.object({
   JOB_RETENTION_DAYS: wholeNumber('JOB_RETENTION_DAYS', 0, 36_500, 90),
   WEBHOOK_SECRET_ARN: optionalText('WEBHOOK_SECRET_ARN', SECRET_ID, 'a Secrets Manager secret ARN or name'),
   WEBHOOK_BASE_URL: optionalText('WEBHOOK_BASE_URL', HTTP_URL, 'an http(s) URL without query or fragment'),
-} satisfies Record<EnvironmentVariable, z.ZodType>);
+} satisfies Record<EnvironmentVariable, z.ZodMiniType>);
 
 /** What a caller insists on; the Lambda needs all of it, the CLI only what its command uses. */
 export interface ConfigRequirements {

@@ -1,11 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   runPollTick,
   TickIncompleteError,
@@ -19,7 +17,7 @@ import { publishTickMetrics, recordTickMetrics } from './tick-metrics.js';
  * `{"time": "<aws.scheduler.scheduled-time>"}`, and an EventBridge rule's scheduled event also
  * carries `time`. A manual invoke may send nothing, and then the clock is used.
  */
-const scheduledEventSchema = z.object({ time: z.iso.datetime({ offset: true }).optional() }).loose();
+const scheduledEventSchema = z.looseObject({ time: z.optional(z.iso.datetime({ offset: true })) });
 
 /**
  * How far the tick's time may be from the real clock. A scheduled invocation may arrive a little
@@ -32,7 +30,6 @@ export const EVENT_TIME_WINDOW = { behindMs: 2 * 60_000, aheadMs: 30_000 } as co
 export interface PollHandlerDeps extends PollTickDeps {
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 /**
@@ -54,9 +51,7 @@ export function makeHandler(deps: PollHandlerDeps) {
       publishTickMetrics(deps.metrics);
     }
   };
-  return middy(poll)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger));
+  return middy(poll).use(injectLambdaContext(deps.logger));
 }
 
 /** The scheduled event's time, clamped to {@link EVENT_TIME_WINDOW} around the clock; the clock if it has none. */

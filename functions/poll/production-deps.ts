@@ -14,7 +14,7 @@ export function pollHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): PollHandlerDeps {
-  const { logger, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, clients, clock, stores, apiKeys } = runtime;
   return {
     jobs: stores.jobs,
     watcherState: stores.watcherState,
@@ -25,7 +25,6 @@ export function pollHandlerDeps(
     logger,
     // Only the poll function publishes custom metrics (the alarms' series): the others log.
     metrics: new Metrics({ logger }),
-    tracer,
     clock,
     random,
     policy: config.tick,

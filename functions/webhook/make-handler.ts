@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { answerError } from '../api/error-mapping.js';
@@ -17,7 +15,6 @@ type Result = APIGatewayProxyStructuredResultV2;
 export interface WebhookHandlerDeps {
   webhooks: WebhookApplication;
   logger: Logger;
-  tracer: Tracer;
 }
 
 /** Tokens travel in a URL path: unreserved characters only, bounded. */
@@ -75,7 +72,5 @@ export function makeWebhookHandler(deps: WebhookHandlerDeps) {
       return answerError(error, event, deps, INSTANCE);
     }
   };
-  return middy(webhook)
-    .use(captureLambdaHandler(deps.tracer, { captureResponse: false }))
-    .use(injectLambdaContext(deps.logger));
+  return middy(webhook).use(injectLambdaContext(deps.logger));
 }

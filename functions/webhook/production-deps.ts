@@ -18,7 +18,7 @@ export function webhookHandlerDeps(
   runtime: ReturnType<typeof createLambdaRuntime>,
   random: () => number = Math.random,
 ): WebhookHandlerDeps {
-  const { logger, tracer, clients, clock, stores, apiKeys } = runtime;
+  const { logger, clients, clock, stores, apiKeys } = runtime;
   return {
     webhooks: createWebhookApplication({
       jobs: stores.jobs,
@@ -35,6 +35,5 @@ export function webhookHandlerDeps(
       policy: config.tick,
     }),
     logger,
-    tracer,
   };
 }

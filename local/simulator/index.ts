@@ -315,7 +315,7 @@ export class CompanyEnrichSimulator {
   /** A 200 with the rate-limit and credit headers the real API sends on every authenticated answer. */
   private authenticatedJson(body: unknown): Reply {
     const now = this.clock().getTime();
-    const recentRequests = this.log.countSince(now - 60_000);
+    const recentRequests = this.log.countSince(now - 60_000, REQUESTS_PER_MINUTE);
     return jsonReply(200, body, {
       'x-ratelimit-remaining': String(Math.max(0, REQUESTS_PER_MINUTE - recentRequests)),
       'x-credit-remaining': String(ACCOUNT_CREDITS - this.jobs.creditsUsed(now)),

@@ -122,11 +122,54 @@ interface PhaseBoundaries {
   finishedMs: number;
 }
 
-function phaseBoundaries(plan: ResolvedJobPlan): PhaseBoundaries {
-  const createdMs = plan.createdAt.getTime();
-  const startedMs = createdMs + plan.pendingMs;
-  const processedMs = startedMs + plan.processingMs;
-  return { createdMs, startedMs, processedMs, finishedMs: processedMs + plan.completingMs };
+/** What never changes for a plan: its boundaries and the strings every document repeats. */
+interface PlanConstants extends PhaseBoundaries {
+  finalSuccessCount: number;
+  createdAt: string;
+  startedAt: string;
+  completedAt: string;
+  /** Hashed on first use: only completed documents carry it. */
+  resultsUrl: string | null;
+}
+
+/**
+ * Per plan object, computed once: a tick asks for thousands of documents a second, and dates
+ * formatted and URLs hashed on every answer made the simulator the bottleneck. Keyed weakly, so a
+ * forgotten plan's entry goes with it; plans are never mutated once resolved.
+ */
+const constantsByPlan = new WeakMap<ResolvedJobPlan, PlanConstants>();
+
+function planConstants(plan: ResolvedJobPlan): PlanConstants {
+  let constants = constantsByPlan.get(plan);
+  if (constants === undefined) {
+    const createdMs = plan.createdAt.getTime();
+    const startedMs = createdMs + plan.pendingMs;
+    const processedMs = startedMs + plan.processingMs;
+    const finishedMs = processedMs + plan.completingMs;
+    constants = {
+      createdMs,
+      startedMs,
+      processedMs,
+      finishedMs,
+      finalSuccessCount: Math.round(plan.totalDomains * plan.successRatio),
+      createdAt: new Date(createdMs).toISOString(),
+      startedAt: new Date(startedMs).toISOString(),
+      completedAt: new Date(finishedMs).toISOString(),
+      resultsUrl: null,
+    };
+    constantsByPlan.set(plan, constants);
+  }
+  return constants;
+}
+
+/** The instant the plan's job ends (completed or failed), in epoch milliseconds. */
+export function finishedAtMs(plan: ResolvedJobPlan): number {
+  return planConstants(plan).finishedMs;
+}
+
+/** The credits the job is charged once it ends (see {@link documentAt}'s billing choice). */
+export function finalCredits(plan: ResolvedJobPlan): number {
+  return planConstants(plan).finalSuccessCount;
 }
 
 /**
@@ -137,7 +180,8 @@ function phaseBoundaries(plan: ResolvedJobPlan): PhaseBoundaries {
  * was attempted), because a watcher must never assume a failed job was free.
  */
 export function documentAt(plan: ResolvedJobPlan, nowMs: number): BulkJobStatusDocument {
-  const { createdMs, startedMs, processedMs, finishedMs } = phaseBoundaries(plan);
+  const constants = planConstants(plan);
+  const { startedMs, processedMs, finishedMs, finalSuccessCount } = constants;
   const status: BulkJobStatus =
     nowMs < startedMs
       ? 'pending'
@@ -152,9 +196,9 @@ export function documentAt(plan: ResolvedJobPlan, nowMs: number): BulkJobStatusD
       : plan.processingMs === 0
         ? 1
         : Math.min(1, (nowMs - startedMs) / plan.processingMs);
-  const finalSuccessCount = Math.round(plan.totalDomains * plan.successRatio);
   const successCount = Math.floor(finalSuccessCount * progress);
   const isTerminal = status === 'completed' || status === 'failed';
+  if (status === 'completed') constants.resultsUrl ??= presignedResultsUrl(plan.jobId, finishedMs);
   return {
     job_id: plan.jobId,
     status,
@@ -162,10 +206,10 @@ export function documentAt(plan: ResolvedJobPlan, nowMs: number): BulkJobStatusD
     success_count: successCount,
     failed_count: Math.floor((plan.totalDomains - finalSuccessCount) * progress),
     credits_charged: isTerminal ? successCount : 0,
-    created_at: new Date(createdMs).toISOString(),
-    started_at: status === 'pending' ? null : new Date(startedMs).toISOString(),
-    completed_at: isTerminal ? new Date(finishedMs).toISOString() : null,
-    results_url: status === 'completed' ? presignedResultsUrl(plan.jobId, finishedMs) : null,
+    created_at: constants.createdAt,
+    started_at: status === 'pending' ? null : constants.startedAt,
+    completed_at: isTerminal ? constants.completedAt : null,
+    results_url: status === 'completed' ? constants.resultsUrl : null,
     error_message: status === 'failed' ? (plan.failureMessage ?? DEFAULT_FAILURE_MESSAGE) : null,
   };
 }
@@ -178,7 +222,7 @@ export function staleDocument(
   plan: ResolvedJobPlan,
   status: string,
 ): Omit<BulkJobStatusDocument, 'status'> & { status: string } {
-  const { createdMs, startedMs, processedMs, finishedMs } = phaseBoundaries(plan);
+  const { createdMs, startedMs, processedMs, finishedMs } = planConstants(plan);
   const middleOfPhase: Record<string, number> = {
     pending: createdMs + plan.pendingMs / 2,
     processing: startedMs + plan.processingMs / 2,

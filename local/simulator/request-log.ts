@@ -40,10 +40,14 @@ export class RequestLog {
     return this.entries.filter((request) => request.jobId === jobId);
   }
 
-  /** How many requests arrived at or after `sinceMs`. */
-  countSince(sinceMs: number): number {
+  /**
+   * How many requests arrived at or after `sinceMs`, counting no further than `limit`: the rate-limit
+   * header only needs to know whether the window is full, and a full log scanned on every answer
+   * made a busy tick's requests O(log size).
+   */
+  countSince(sinceMs: number, limit = Infinity): number {
     let count = 0;
-    for (let index = this.entries.length - 1; index >= 0; index--) {
+    for (let index = this.entries.length - 1; index >= 0 && count < limit; index--) {
       if ((this.entries[index]?.at.getTime() ?? 0) < sinceMs) break;
       count += 1;
     }

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import {
@@ -32,7 +31,7 @@ interface Harness {
 
 function harness(logger = new Logger({ serviceName: 'enrich-job-watch-test' })): Harness {
   const app = new FakeJobsApplication();
-  const handler = makeApiHandler({ jobs: app, logger, tracer: new Tracer() });
+  const handler = makeApiHandler({ jobs: app, logger });
   return {
     app,
     logger,

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import type { WebhookApplication, WebhookOutcome } from '../../functions/core/application.js';
@@ -31,7 +30,6 @@ describe(`bad input (seed ${SEED}, ${cases.length} requests)`, () => {
   const webhooks = new RecordingWebhooks();
   const observers = {
     logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-    tracer: new Tracer(),
   };
   const handlers = {
     api: makeApiHandler({ jobs, ...observers }),

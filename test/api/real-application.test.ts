@@ -1,6 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import { StaticApiKey } from '../../functions/core/adapters/api-key.js';
@@ -60,7 +59,6 @@ describe('API handler over the real application (moto + simulator)', () => {
     const handler = makeApiHandler({
       jobs,
       logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-      tracer: new Tracer(),
     });
     call = async (request) => parseResponse(await handler(apiGatewayEvent(request), httpLambdaContext()));
   });

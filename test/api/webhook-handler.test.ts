@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import type { WebhookApplication, WebhookOutcome } from '../../functions/core/application.js';
 import { JobNotTrackedError } from '../../functions/core/domain/errors.js';
@@ -35,7 +34,6 @@ function harness(
   const handler = makeWebhookHandler({
     webhooks,
     logger,
-    tracer: new Tracer(),
   });
   const call = async (request: Partial<ApiRequest> = {}, remainingMs?: number) =>
     parseResponse(

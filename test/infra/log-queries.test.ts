@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/api/make-handler.js';
 import { JobStatus, StatusApiErrorKind } from '../../functions/contract.js';
@@ -61,7 +60,6 @@ async function runPollTicks(): Promise<void> {
     log: logger,
     logger,
     metrics: new Metrics(),
-    tracer: new Tracer({ enabled: false }),
   });
   const tick = async (afterMs: number) => {
     watcher.clock.advance(afterMs);
@@ -89,12 +87,10 @@ async function runHttpFunctions(): Promise<void> {
   const api = makeApiHandler({
     jobs: new FakeJobsApplication(),
     logger: INFO_LOGGER(),
-    tracer: new Tracer(),
   });
   const webhook = makeWebhookHandler({
     webhooks: { hint: () => Promise.resolve('checked' as const) },
     logger: INFO_LOGGER(),
-    tracer: new Tracer(),
   });
   const json = { 'content-type': 'application/json' };
   lines.api.push(

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -124,7 +123,6 @@ describe('the custom metric series the poll function publishes', () => {
       ...watcher.deps,
       logger: new Logger({ logLevel: 'WARN' }),
       metrics: new Metrics(),
-      tracer: new Tracer({ enabled: false }),
     });
     const { result, json, text } = await captureOutput(() =>
       handler({ time: watcher.clock.now().toISOString() }, httpLambdaContext(50_000, 'poll')),

@@ -148,6 +148,32 @@ describe('CompanyEnrichStatusApi against the simulator', () => {
     expect(simulator.requestsFor(down)).toHaveLength(2);
   });
 
+  it('adds no abort listener to the caller signal while many requests wait to retry', async () => {
+    const tick = new AbortController();
+    let listening = 0;
+    let mostAtOnce = 0;
+    const add = tick.signal.addEventListener.bind(tick.signal);
+    const remove = tick.signal.removeEventListener.bind(tick.signal);
+    tick.signal.addEventListener = (...args: Parameters<AbortSignal['addEventListener']>) => {
+      listening += 1;
+      mostAtOnce = Math.max(mostAtOnce, listening);
+      add(...args);
+    };
+    tick.signal.removeEventListener = (...args: Parameters<AbortSignal['removeEventListener']>) => {
+      listening -= 1;
+      remove(...args);
+    };
+    const jobs = Array.from({ length: 16 }, () => newJob());
+    for (const jobId of jobs) simulator.injectFault(jobId, { kind: 'http', status: 503 });
+
+    const answers = await Promise.all(
+      jobs.map((jobId) => api({ retryDelayMs: 100 }).getJobStatus(jobId, { signal: tick.signal })),
+    );
+
+    expect(answers.map((answer) => answer.job_id)).toEqual(jobs);
+    expect(mostAtOnce).toBeLessThanOrEqual(1);
+  });
+
   it('times out a slow answer, and reports the tick abort as aborted', async () => {
     const slow = newJob();
     simulator.injectFault(slow, { kind: 'delay', ms: 2_000 });

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { MalformedAlarmEventError } from '../../functions/alarm-relay/alarm-event.js';
@@ -28,7 +27,6 @@ function relay(failure?: Error) {
     publisher,
     log,
     logger: new Logger({ serviceName: 'enrich-job-watch-test' }),
-    tracer: new Tracer(),
   });
   return { handler, published, signals, log };
 }

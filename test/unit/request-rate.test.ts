@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { TokenBucket, type Sleep } from '../../functions/core/use-cases/poll-tick/request-rate.js';
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { realSleep, TokenBucket, type Sleep } from '../../functions/core/use-cases/poll-tick/request-rate.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 /** A sleep that records each wait and ends at once; `advance` also moves the clock by it. */
@@ -65,5 +66,52 @@ describe('the status request cap (token bucket)', () => {
 
   it('rejects a rate that is not positive', () => {
     expect(() => new TokenBucket(0, new FakeClock())).toThrow(RangeError);
+  });
+});
+
+describe('the real sleep behind the cap', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps one abort listener however many checks wait on the tick signal, and none once they end', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const clock = { now: () => new Date() };
+    const bucket = new TokenBucket(10, clock, realSleep);
+    const signal = new AbortController().signal;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      // 64 checks at once, 10 a second: 54 of them wait on the one signal.
+      const taken = Array.from({ length: 64 }, () => bucket.take(signal));
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(6_000);
+      expect(await Promise.all(taken)).toEqual(Array.from({ length: 64 }, () => true));
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('ends every wait on the signal at once when it aborts, and leaves other signals waiting', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const tick = new AbortController();
+    const other = new AbortController();
+    const waits = Array.from({ length: 20 }, () => realSleep(60_000, tick.signal));
+    const untouched = realSleep(1_000, other.signal);
+    const reason = new Error('deadline');
+    tick.abort(reason);
+    for (const wait of waits) await expect(wait).rejects.toBe(reason);
+    expect(getEventListeners(tick.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(untouched).resolves.toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(realSleep(10, tick.signal)).rejects.toBe(reason);
   });
 });

@@ -3,7 +3,7 @@
  * signal, a body size limit), the API key, problem+json error bodies and `Retry-After`. Each
  * adapter maps what goes wrong here onto its own typed error.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WatcherError } from '../domain/errors.js';
 import type { ApiKeyProvider } from './api-key.js';
 
@@ -29,10 +29,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
 }
 
 /** RFC 9457 problem details; every field optional because none is promised. */
-const problemSchema = z
-  .object({ title: z.string().optional(), detail: z.string().optional() })
-  .partial()
-  .loose();
+const problemSchema = z.looseObject({ title: z.optional(z.string()), detail: z.optional(z.string()) });
 
 /** What an error answer said, ready for a typed error. */
 export interface ErrorAnswer {
@@ -193,9 +190,7 @@ export function failedFields(issues: readonly { path: readonly PropertyKey[] }[]
 }
 
 /** A count the API may omit or send as null: a whole number from 0, or null. */
-export const optionalCount = z
-  .number()
-  .int()
-  .nonnegative()
-  .nullish()
-  .transform((value) => value ?? null);
+export const optionalCount = z.pipe(
+  z.nullish(z.int().check(z.nonnegative())),
+  z.transform((value: number | null | undefined) => value ?? null),
+);

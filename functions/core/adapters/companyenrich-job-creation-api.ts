@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JobCreationError, JobCreationErrorKind } from '../domain/errors.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import type { CreatedJob, JobCreationApi } from '../ports.js';
@@ -21,12 +21,11 @@ import {
  */
 export const createdJobSchema = z.object({
   // The pattern `track` accepts: any UUID version, so whatever is created can be tracked.
-  job_id: z.string().regex(JOB_ID_PATTERN),
-  status: z
-    .string()
-    .min(1)
-    .nullish()
-    .transform((value) => value ?? null),
+  job_id: z.string().check(z.regex(JOB_ID_PATTERN)),
+  status: z.pipe(
+    z.nullish(z.string().check(z.minLength(1))),
+    z.transform((value: string | null | undefined) => value ?? null),
+  ),
   total_domains: optionalCount,
   estimated_credits: optionalCount,
 });

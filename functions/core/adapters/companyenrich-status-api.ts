@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ApiKeyUnreadableError,
   ApiThrottledError,
@@ -27,11 +27,10 @@ export { parseRetryAfter } from './companyenrich-http.js';
 
 /** An optional string of at most `max` characters; longer is a malformed answer. */
 const nullableText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .nullish()
-    .transform((value) => value ?? null);
+  z.pipe(
+    z.nullish(z.string().check(z.maxLength(max))),
+    z.transform((value: string | null | undefined) => value ?? null),
+  );
 
 /**
  * The documented 200 body of `GET /companies/enrich/bulk/{jobId}`. Only `job_id` and `status`
@@ -41,8 +40,8 @@ const nullableText = (max: number) =>
  * what is stored and notified stays small: over it is malformed, except the error message, kept cut.
  */
 export const bulkJobStatusSchema = z.object({
-  job_id: z.string().min(1).max(SNAPSHOT_LIMITS.idLength),
-  status: z.string().min(1).max(SNAPSHOT_LIMITS.statusLength),
+  job_id: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_LIMITS.idLength)),
+  status: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_LIMITS.statusLength)),
   total_domains: optionalCount,
   success_count: optionalCount,
   failed_count: optionalCount,
@@ -51,10 +50,12 @@ export const bulkJobStatusSchema = z.object({
   started_at: nullableText(SNAPSHOT_LIMITS.timestampLength),
   completed_at: nullableText(SNAPSHOT_LIMITS.timestampLength),
   results_url: nullableText(SNAPSHOT_LIMITS.resultsUrlLength),
-  error_message: z
-    .string()
-    .nullish()
-    .transform((value) => (value == null ? null : clipText(value, SNAPSHOT_LIMITS.errorMessageLength))),
+  error_message: z.pipe(
+    z.nullish(z.string()),
+    z.transform((value: string | null | undefined) =>
+      value == null ? null : clipText(value, SNAPSHOT_LIMITS.errorMessageLength),
+    ),
+  ),
 });
 
 export interface CompanyEnrichStatusApiOptions {
@@ -144,7 +145,10 @@ export class CompanyEnrichStatusApi implements StatusApi {
         retries: this.options.retries ?? 1,
         minTimeout: this.options.retryDelayMs ?? 250,
         randomize: true,
-        signal,
+        // p-retry listens for the abort while it waits: on a signal of this request's own, so a
+        // tick's `concurrency` checks retrying at once do not pile 32 listeners on the tick's
+        // signal (Node's MaxListenersExceededWarning past 10).
+        signal: AbortSignal.any([signal]),
         shouldRetry: ({ error }) =>
           error instanceof StatusApiError &&
           (error.kind === StatusApiErrorKind.Network ||

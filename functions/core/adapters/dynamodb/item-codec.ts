@@ -10,29 +10,31 @@
  * `message_ids` in place of `message_id`...). What is not: an attribute of the wrong type or with
  * a value this code does not know (an unknown status or channel); nothing would be a safe guess.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { MalformedItemError } from '../../domain/errors.js';
 import { JobStatus } from '../../domain/job-status.js';
 import { NotificationChannel } from '../../domain/notification-channel.js';
 import type { Item } from './table.js';
 
+// zod/mini (a tenth of classic zod in the poll bundle) has no default messages; an issue this
+// module does not describe itself (`describeIssue`) keeps classic zod's English wording.
+z.config(en());
+
 /** A string that may be missing or null; both read as null. */
-export const nullableText = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
-export const nullableNumber = z
-  .number()
-  .nullish()
-  .transform((value) => value ?? null);
+export const nullableText = nullableMap(z.string());
+export const nullableNumber = nullableMap(z.number());
 /** A counter; missing reads as 0. */
-export const counter = z.number().default(0);
+export const counter = z._default(z.number(), 0);
 export const jobStatus = z.enum(JobStatus);
-export const channels = z.array(z.enum(NotificationChannel)).default([]);
+export const channels = z._default(z.array(z.enum(NotificationChannel)), []);
 
 /** Null, or missing, reads as null; anything else must match `schema`. */
-export function nullableMap<T extends z.ZodType>(schema: T) {
-  return schema.nullish().transform((value) => value ?? null);
+export function nullableMap<T extends z.ZodMiniType>(schema: T) {
+  return z.pipe(
+    z.nullish(schema),
+    z.transform((value: z.output<T> | null | undefined) => value ?? null),
+  );
 }
 
 function typeName(value: unknown): string {
@@ -74,8 +76,8 @@ function describeIssue(issue: z.core.$ZodIssue, item: unknown): string {
  *
  * @throws MalformedItemError naming `key` and the first attribute that does not fit.
  */
-export function decodeItem<T>(schema: z.ZodType<T>, item: Item, key: string): T {
-  const parsed = schema.safeParse(item);
+export function decodeItem<T>(schema: z.core.$ZodType<T>, item: Item, key: string): T {
+  const parsed = z.safeParse(schema, item);
   if (parsed.success) return parsed.data;
   // The first issue is enough to find the item; the cause keeps them all (paths, no values).
   const [issue] = parsed.error.issues;

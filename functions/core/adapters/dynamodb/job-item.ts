@@ -1,5 +1,5 @@
 /** The codec of job items (see item-codec.ts for what is tolerated). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { NotificationReceipt, OwedNotification, TrackedJob } from '../../domain/job.js';
 import { JobStatus } from '../../domain/job-status.js';
 import { NotificationChannel } from '../../domain/notification-channel.js';
@@ -46,62 +46,64 @@ const anomaly = z.object({ kind: z.literal('unknown_status'), value: z.string(),
 
 const lastError = z.object({ kind: z.string(), message: z.string(), at: z.string() });
 
-const owedNotification = z
-  .object({
+const owedNotification = z.pipe(
+  z.object({
     event_id: z.string(),
     status: jobStatus,
     previous_status: jobStatus,
-    detected_at: z.string().default(''),
+    detected_at: z._default(z.string(), ''),
     delivered_channels: channels,
-  })
-  .transform((owed): OwedNotification => ({
+  }),
+  z.transform((owed): OwedNotification => ({
     eventId: owed.event_id,
     status: owed.status,
     previousStatus: owed.previous_status,
     detectedAt: owed.detected_at,
     deliveredChannels: owed.delivered_channels,
-  }));
+  })),
+);
 
-const notificationReceipt = z
-  .object({
+const notificationReceipt = z.pipe(
+  z.object({
     event_id: z.string(),
     published_at: z.string(),
     // Receipts written before one topic per channel carry a single `message_id`, no map.
-    message_ids: z.partialRecord(z.enum(NotificationChannel), z.string()).default({}),
-  })
-  .transform((receipt): NotificationReceipt => ({
+    message_ids: z._default(z.partialRecord(z.enum(NotificationChannel), z.string()), {}),
+  }),
+  z.transform((receipt): NotificationReceipt => ({
     eventId: receipt.event_id,
     publishedAt: receipt.published_at,
     messageIds: receipt.message_ids,
-  }));
+  })),
+);
 
-const jobItem = z
-  .object({
-    pk: z.string().startsWith(JOB_KEY_PREFIX),
-    job_id: z.string().optional(),
-    status: jobStatus.default(JobStatus.Pending),
+const jobItem = z.pipe(
+  z.object({
+    pk: z.string().check(z.startsWith(JOB_KEY_PREFIX)),
+    job_id: z.optional(z.string()),
+    status: z._default(jobStatus, JobStatus.Pending),
     label: nullableText,
-    metadata: z.record(z.string(), z.string()).default({}),
-    tracked_at: z.string().default(''),
+    metadata: z._default(z.record(z.string(), z.string()), {}),
+    tracked_at: z._default(z.string(), ''),
     last_checked_at: nullableText,
     next_check_at: nullableText,
     consecutive_errors: counter,
     consecutive_not_found: counter,
     last_error: nullableMap(lastError),
     snapshot: nullableMap(snapshot),
-    history: z.array(historyEntry).default([]),
+    history: z._default(z.array(historyEntry), []),
     // Absent on items written before history was trimmed, and while nothing was.
     history_trimmed: counter,
     notification_owed: nullableMap(owedNotification),
     last_notification: nullableMap(notificationReceipt),
     anomaly_count: counter,
-    anomalies: z.array(anomaly).default([]),
+    anomalies: z._default(z.array(anomaly), []),
     // Items tracked before untracking and webhooks existed lack both.
     untracked_at: nullableText,
-    webhook: z.boolean().default(false),
+    webhook: z._default(z.boolean(), false),
     version: counter,
-  })
-  .transform((item): TrackedJob => ({
+  }),
+  z.transform((item): TrackedJob => ({
     jobId: item.job_id ?? item.pk.slice(JOB_KEY_PREFIX.length),
     status: item.status,
     label: item.label,
@@ -122,7 +124,8 @@ const jobItem = z
     untrackedAt: item.untracked_at,
     webhook: item.webhook,
     version: item.version,
-  }));
+  })),
+);
 
 /**
  * Reads a job item.
@@ -133,22 +136,23 @@ export function decodeJobItem(item: Item): TrackedJob {
   return decodeItem(jobItem, item, typeof item.pk === 'string' ? item.pk : '(no key)');
 }
 
-const jobSummaryItem = z
-  .object({
-    pk: z.string().startsWith(JOB_KEY_PREFIX),
-    job_id: z.string().optional(),
+const jobSummaryItem = z.pipe(
+  z.object({
+    pk: z.string().check(z.startsWith(JOB_KEY_PREFIX)),
+    job_id: z.optional(z.string()),
     status: jobStatus,
     label: nullableText,
     tracked_at: z.string(),
     untracked_at: nullableText,
-  })
-  .transform((item): JobSummary => ({
+  }),
+  z.transform((item): JobSummary => ({
     jobId: item.job_id ?? item.pk.slice(JOB_KEY_PREFIX.length),
     status: item.status,
     label: item.label,
     trackedAt: item.tracked_at,
     untrackedAt: item.untracked_at,
-  }));
+  })),
+);
 
 /**
  * Reads a row of the listing indexes (their narrow projection, not the whole job).

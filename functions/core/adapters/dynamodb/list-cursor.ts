@@ -3,7 +3,7 @@
  * belongs to, as base64url JSON. Opaque to callers; decoded through a zod schema so anything this
  * store did not issue for this query is a `ValidationError`, never a malformed ExclusiveStartKey.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../../domain/errors.js';
 import { JOB_KEY_PREFIX } from './table.js';
 
@@ -13,14 +13,12 @@ export interface ListPosition {
   trackedAt: string;
 }
 
-const cursorSchema = z
-  .object({
-    /** `all`, or `status:<status>`: a cursor is only good for the query that issued it. */
-    q: z.string(),
-    pk: z.string().startsWith(JOB_KEY_PREFIX),
-    at: z.string().min(1),
-  })
-  .strict();
+const cursorSchema = z.strictObject({
+  /** `all`, or `status:<status>`: a cursor is only good for the query that issued it. */
+  q: z.string(),
+  pk: z.string().check(z.startsWith(JOB_KEY_PREFIX)),
+  at: z.string().check(z.minLength(1)),
+});
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JOBS_TABLE } from '../../../contract.js';
 import { ConcurrentUpdateError } from '../../domain/errors.js';
 import type { Clock, SubmissionLookup, SubmissionRecord, SubmissionStore } from '../../ports.js';
@@ -30,15 +30,15 @@ export function submissionKey(idempotencyKey: string): { pk: string } {
 }
 
 const submissionItem = z.object({
-  pk: z.string().startsWith(SUBMISSION_KEY_PREFIX),
+  pk: z.string().check(z.startsWith(SUBMISSION_KEY_PREFIX)),
   idempotency_key: z.string(),
   request_hash: z.string(),
   state: z.enum(SubmissionState),
   job_id: nullableText,
-  response: z
-    .record(z.string(), z.unknown())
-    .nullish()
-    .transform((value) => value ?? null),
+  response: z.pipe(
+    z.nullish(z.record(z.string(), z.unknown())),
+    z.transform((value: Record<string, unknown> | null | undefined) => value ?? null),
+  ),
   lease_until: z.string(),
 });
 

@@ -1,5 +1,5 @@
 /** The codec of the watcher-state item (see item-codec.ts for what is tolerated). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { INCIDENT_KINDS } from '../../../contract.js';
 import type { WatcherState, WatcherStateFields } from '../../domain/watcher-state.js';
 import { channels, counter, decodeItem, nullableMap, nullableText } from './item-codec.js';
@@ -7,25 +7,25 @@ import { ItemEntity, WATCHER_STATE_KEY, type Item } from './table.js';
 
 const incidentKind = z.enum(INCIDENT_KINDS);
 
-const watcherStateItem = z
-  .object({
+const watcherStateItem = z.pipe(
+  z.object({
     pk: z.literal(WATCHER_STATE_KEY),
-    access_incident: nullableMap(z.object({ kind: incidentKind, opened_at: z.string().default('') })),
+    access_incident: nullableMap(z.object({ kind: incidentKind, opened_at: z._default(z.string(), '') })),
     alert_owed: nullableMap(
       z.object({
-        phase: z.enum(['opened', 'recovered']).default('opened'),
+        phase: z._default(z.enum(['opened', 'recovered']), 'opened'),
         kind: incidentKind,
-        opened_at: z.string().default(''),
-        detected_at: z.string().default(''),
-        retry_at: z.string().default(''),
+        opened_at: z._default(z.string(), ''),
+        detected_at: z._default(z.string(), ''),
+        retry_at: z._default(z.string(), ''),
         delivered_channels: channels,
       }),
     ),
     throttled_until: nullableText,
     throttle_streak: counter,
     version: counter,
-  })
-  .transform((item): WatcherState => ({
+  }),
+  z.transform((item): WatcherState => ({
     accessIncident: item.access_incident
       ? { kind: item.access_incident.kind, openedAt: item.access_incident.opened_at }
       : null,
@@ -41,7 +41,8 @@ const watcherStateItem = z
     throttledUntil: item.throttled_until,
     throttleStreak: item.throttle_streak,
     version: item.version,
-  }));
+  })),
+);
 
 /**
  * Reads the watcher-state item.

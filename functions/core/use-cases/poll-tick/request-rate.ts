@@ -1,11 +1,55 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../ports.js';
 
 /** Waits `ms` of real time, or until `signal` aborts (then rejects). Injected so tests need not wait. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
-/** Real-time sleep that ends early on abort. */
-export const realSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
+/** A wait in progress: its timer, and how to end it either way. */
+interface Waiter {
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** The waits on each signal, with the one abort listener that ends them all. */
+const waitersBySignal = new WeakMap<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
+
+/**
+ * Real-time sleep that ends early (rejecting with the signal's reason) on abort. All the waits on
+ * one signal share ONE abort listener, removed when the last of them ends: a capped tick has up to
+ * `concurrency` checks waiting on the same signal, and one listener each went past Node's limit of
+ * 10 and printed MaxListenersExceededWarning.
+ */
+export const realSleep: Sleep = (ms, signal) => {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let entry = waitersBySignal.get(signal);
+  if (!entry) {
+    const waiters = new Set<Waiter>();
+    const onAbort = (): void => {
+      waitersBySignal.delete(signal);
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(signal.reason);
+      }
+    };
+    entry = { waiters, onAbort };
+    waitersBySignal.set(signal, entry);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const { waiters, onAbort } = entry;
+  return new Promise<void>((resolve, reject) => {
+    const waiter: Waiter = {
+      timer: setTimeout(() => {
+        waiters.delete(waiter);
+        if (waiters.size === 0) {
+          waitersBySignal.delete(signal);
+          signal.removeEventListener('abort', onAbort);
+        }
+        resolve();
+      }, ms),
+      reject,
+    };
+    waiters.add(waiter);
+  });
+};
 
 /** Paces status requests; `take` resolves false when the wait was aborted (deadline or halt). */
 export interface RequestRate {
