@@ -53,6 +53,7 @@ import {
   type TickRun,
   type TickStore,
 } from './emulators-protocol.js';
+import { LAMBDA_BUNDLE_ALIASES } from '../infra/constructs/function-defaults.js';
 import type { BenchSection } from './section.js';
 
 const JOBS = Number(process.env.BENCH_TICK_JOBS ?? 10_000);
@@ -138,6 +139,7 @@ async function bundle(entry: string, outfile: string, minify = true): Promise<Me
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
+    alias: { ...LAMBDA_BUNDLE_ALIASES },
     logLevel: 'silent',
   });
   return metafile;

@@ -36,10 +36,19 @@ export const FUNCTION_DEFAULTS = {
 } as const;
 
 /**
+ * Module swaps in the Lambda bundles: the SDK's default credential chain becomes the environment
+ * provider Lambda needs (functions/core/lambda-credentials.ts says why). The bench bundles with
+ * the same map, so the size it reports is the deployed one.
+ */
+export const LAMBDA_BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': path.join(REPO_ROOT, 'functions/core/lambda-credentials.ts'),
+};
+
+/**
  * esbuild from node_modules, run locally (CDK falls back to Docker only when it finds no esbuild):
  * one minified ESM file per function with its source map, AWS SDK included so the lock file, not
  * the Lambda runtime, decides its version. The banner gives bundled CommonJS dependencies the
- * `require` ESM lacks.
+ * `require` ESM lacks; `--alias` swaps in {@link LAMBDA_BUNDLE_ALIASES}.
  */
 export const BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
@@ -53,6 +62,10 @@ export const BUNDLING: BundlingOptions = {
   sourceMap: true,
   sourceMapMode: SourceMapMode.DEFAULT,
   sourcesContent: false,
+  // CDK turns this into one `--alias:module=path` argument per entry.
+  esbuildArgs: Object.fromEntries(
+    Object.entries(LAMBDA_BUNDLE_ALIASES).map(([module, stand]) => [`--alias:${module}`, stand]),
+  ),
 };
 
 /** The environment every function gets; `environment` props are added on top. */
