@@ -118,3 +118,37 @@ describe('the due-index reader, when DynamoDB leaves keys unprocessed', () => {
     expect(dynamo.commandCalls(BatchGetCommand)).toHaveLength(1);
   });
 });
+
+describe('the due-index reader, page by page', () => {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+  const dynamo = mockClient(documents);
+
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(QueryCommand).resolves({
+      Items: items.map((item) => ({ pk: item.pk, next_check_at: item.next_check_at, watch_queue: WATCHED })),
+    });
+    for (const item of items) {
+      dynamo.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [keyOf(item)] } } }).resolves({
+        Responses: { [TABLE]: [item] },
+      });
+    }
+  });
+
+  it('has asked for the next page by the time it hands out one, so workers never wait between pages', async () => {
+    const pages = new DueIndexReader(documents, TABLE, new RecordingLog())
+      .dueIn(WATCHED, NOW, 1)
+      [Symbol.asyncIterator]();
+
+    const first = await pages.next();
+    const askedWhileFirstIsHandedOut = dynamo.commandCalls(BatchGetCommand).length;
+    const rest: string[] = [];
+    for (let page = await pages.next(); page.done !== true; page = await pages.next())
+      rest.push(...page.value.map((job) => job.jobId));
+
+    expect(first.value?.map((job: { jobId: string }) => job.jobId)).toEqual([JOB_IDS[0]]);
+    expect(askedWhileFirstIsHandedOut).toBe(2);
+    expect(rest).toEqual(JOB_IDS.slice(1));
+    expect(dynamo.commandCalls(BatchGetCommand)).toHaveLength(3);
+  });
+});

@@ -87,14 +87,32 @@ export class DueIndexReader {
   ): AsyncIterable<TrackedJob[]> {
     const due = await this.dueKeys(queue, now, options);
     const size = Math.max(1, Math.min(pageSize, MAX_BATCH_GET_KEYS));
-    for (let start = 0; start < due.length; start += size) {
-      const keys = due.slice(start, start + size);
-      const items = await this.batchGet(keys, options);
-      const jobs = readableItems(inKeyOrder(keys, items), decodeJobItem, this.log).filter(
-        (job) => job.nextCheckAt !== null && job.nextCheckAt <= now,
-      );
+    const pages: DueKey[][] = [];
+    for (let start = 0; start < due.length; start += size) pages.push(due.slice(start, start + size));
+    let next = pages[0] ? this.readAhead(pages[0], now, options) : null;
+    for (let index = 0; next !== null; index += 1) {
+      const current = next;
+      // One page ahead: the caller's workers take the next page without waiting for BatchGetItem.
+      const following = pages[index + 1];
+      next = following ? this.readAhead(following, now, options) : null;
+      const jobs = await current;
       if (jobs.length > 0) yield jobs;
     }
+  }
+
+  /**
+   * Starts reading one page of due jobs. Its failure is marked handled here only so that a caller
+   * who stops early (the tick's deadline) leaves no unhandled rejection behind; a caller who goes
+   * on awaits the page and gets the error.
+   */
+  private readAhead(keys: readonly DueKey[], now: string, options?: CallOptions): Promise<TrackedJob[]> {
+    const page = this.batchGet(keys, options).then((items) =>
+      readableItems(inKeyOrder(keys, items), decodeJobItem, this.log).filter(
+        (job) => job.nextCheckAt !== null && job.nextCheckAt <= now,
+      ),
+    );
+    page.catch(() => undefined);
+    return page;
   }
 
   /** The due entries of one partition, most overdue first (ties by key, so the order is stable). */
