@@ -5,7 +5,6 @@ import {
   type AttributeValue,
   BatchWriteItemCommand,
   CreateTableCommand,
-  type CreateTableCommandInput,
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
@@ -16,7 +15,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS_TABLE } from '../../functions/contract.js';
 import { encodeJobItem } from '../../functions/core/adapters/dynamodb/job-item.js';
 import { DynamoDbJobStore } from '../../functions/core/adapters/dynamodb/job-store.js';
-import { jobsTableDefinition } from '../../functions/core/adapters/dynamodb/table.js';
 import { WatcherError } from '../../functions/core/domain/errors.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import {
@@ -30,39 +28,11 @@ import { homePaths } from '../../local/home.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
 import { saveItems, waitForTableStatus } from '../../local/table-rebuild.js';
 import { trackedJob } from '../support/builders.js';
+import { earlierJobsTableDefinition } from '../support/earlier-store.js';
 import { RecordingLog } from '../support/watcher-harness.js';
 
 const NOW = '2026-11-29T10:00:00.000Z';
 const minutesBefore = (minutes: number) => new Date(Date.parse(NOW) - minutes * 60_000).toISOString();
-
-/**
- * The jobs table as versions before `by-watch-queue` created it: due index `by-next-check`
- * (watch_queue + next_check_at, projection ALL), the listing indexes as today.
- */
-function earlierJobsTableDefinition(tableName: string): CreateTableCommandInput {
-  const { listIndex, statusIndex } = JOBS_TABLE;
-  const current = jobsTableDefinition(tableName);
-  return {
-    ...current,
-    AttributeDefinitions: [
-      ...(current.AttributeDefinitions ?? []),
-      { AttributeName: 'next_check_at', AttributeType: 'S' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'by-next-check',
-        KeySchema: [
-          { AttributeName: 'watch_queue', KeyType: 'HASH' },
-          { AttributeName: 'next_check_at', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      ...(current.GlobalSecondaryIndexes ?? []).filter((index) =>
-        ([listIndex.name, statusIndex.name] as string[]).includes(String(index.IndexName)),
-      ),
-    ],
-  };
-}
 
 describe('the local store made by an earlier version (due index by-next-check)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -194,6 +164,21 @@ describe('the local store made by an earlier version (due index by-next-check)',
 
     expect(await allItems(client)).toEqual(before);
     await expect(access(backupFile)).rejects.toThrow();
+  });
+
+  it('ignores the unfinished backup of a run stopped while saving the items: the table was untouched', async () => {
+    const { backupFile, dynamoDb, home } = await dataFolder();
+    await earlierFolder(dynamoDb);
+    // Only a complete backup is renamed to its name; this one stopped after its first line.
+    await writeFile(`${backupFile}.partial`, '{"pk":{"S":"JOB#half-saved"}}\n');
+    const { client } = await open(dynamoDb);
+    const before = await allItems(client);
+
+    await ensureJobsTable(client, LOCAL_TABLE_NAME, { backupFile, report: () => undefined });
+
+    expect(await allItems(client)).toEqual(before);
+    expect(await indexNames(client)).toContain(JOBS_TABLE.dueIndex.name);
+    expect((await readdir(home)).filter((name) => name.startsWith('jobs-table-backup'))).toEqual([]);
   });
 
   it('leaves a table already on today’s layout alone: no backup, no rebuild, nothing said', async () => {
