@@ -172,6 +172,8 @@ export async function saveItems(
 
 /** Makes a rename durable: the folder's entry, not only the file's bytes. */
 async function syncFolder(folder: string): Promise<void> {
+  // Windows cannot open a folder for fsync; its renames are durable without it.
+  if (process.platform === 'win32') return;
   const handle = await open(folder, 'r');
   try {
     await handle.sync();

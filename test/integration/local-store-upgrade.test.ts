@@ -143,6 +143,24 @@ describe('the local store made by an earlier version (due index by-next-check)',
     await expect(access(backupFile)).rejects.toThrow();
   });
 
+  it('restores the backup of a run stopped between deleting the old table and creating the new one', async () => {
+    const { backupFile, dynamoDb } = await dataFolder();
+    await earlierFolder(dynamoDb);
+    const first = await open(dynamoDb);
+    const before = await allItems(first.client);
+    await saveItems(first.client, LOCAL_TABLE_NAME, backupFile);
+    await first.client.send(new DeleteTableCommand({ TableName: LOCAL_TABLE_NAME }));
+    await waitForTableStatus(first.client, LOCAL_TABLE_NAME, null);
+    await first.stop();
+
+    const { client } = await open(dynamoDb);
+    await ensureJobsTable(client, LOCAL_TABLE_NAME, { backupFile, report: () => undefined });
+
+    expect(await allItems(client)).toEqual(before);
+    expect(await indexNames(client)).toContain(JOBS_TABLE.dueIndex.name);
+    await expect(access(backupFile)).rejects.toThrow();
+  });
+
   it('restores the backup of a run stopped while putting the items back into the new table', async () => {
     const { backupFile, dynamoDb } = await dataFolder();
     await earlierFolder(dynamoDb);
