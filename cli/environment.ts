@@ -84,7 +84,12 @@ async function openLocalFolder(context: CliContext, resources: Resources): Promi
     );
   }
   const client = closing(embeddedDynamoDbClient(embedded.endpoint), 'the DynamoDB client', resources);
-  await ensureJobsTable(client);
+  await ensureJobsTable(client, LOCAL_TABLE_NAME, {
+    backupFile: homePaths(context.home).storeBackup,
+    report: (message) => {
+      context.log.warn(message);
+    },
+  });
   const { jobs, ...stores } = createStores(client, LOCAL_TABLE_NAME, context.log, storeOptions(context));
   return {
     store: jobs,

@@ -7,15 +7,21 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
-  ResourceNotFoundException,
   TableStatus,
 } from '@aws-sdk/client-dynamodb';
-import { setTimeout as delay } from 'node:timers/promises';
 import { WatcherError } from '../functions/core/domain/errors.js';
 import { jobsTableDefinition } from '../functions/core/adapters/dynamodb/table.js';
+import {
+  describeTable,
+  hasLayout,
+  type TableRebuildOptions,
+  upgradeTable,
+  waitForTableStatus,
+} from './table-rebuild.js';
+
+export { LocalStoreUpgradeError, type TableRebuildOptions } from './table-rebuild.js';
 
 /** The jobs table inside the embedded store. */
 export const LOCAL_TABLE_NAME = 'enrich-job-watch-jobs';
@@ -156,47 +162,36 @@ export function embeddedDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** How long a fresh table may take to become ACTIVE (dynalite flips it right after creating it). */
-const TABLE_ACTIVE_TIMEOUT_MS = 5_000;
-const TABLE_ACTIVE_POLL_MS = 20;
-
 /**
- * Creates the jobs table on first use, and returns once it is ACTIVE: dynalite answers
- * CreateTable while the table is still CREATING, and a write before it turns ACTIVE fails with
- * ResourceNotFoundException.
+ * Creates the jobs table on first use, brings a table made by an earlier version to today's
+ * layout (see {@link upgradeTable}; only with `upgrade`, which says where its items wait), and
+ * returns once the table is ACTIVE: dynalite answers CreateTable while the table is still
+ * CREATING, and a write before it turns ACTIVE fails with ResourceNotFoundException.
  *
  * @throws WatcherError when the table does not become ACTIVE in time (a half-created table is
- *   repaired when the store starts, so this is no longer a process stopped while creating it).
+ *   repaired when the store starts, so this is no longer a process stopped while creating it), or
+ *   when it is on another layout and `upgrade` is not given.
+ * @throws LocalStoreUpgradeError when an upgrade stopped after saving the items (named in it).
  */
-export async function ensureJobsTable(client: DynamoDBClient, tableName = LOCAL_TABLE_NAME): Promise<void> {
-  if ((await tableStatus(client, tableName)) === null) {
+export async function ensureJobsTable(
+  client: DynamoDBClient,
+  tableName = LOCAL_TABLE_NAME,
+  upgrade?: TableRebuildOptions,
+): Promise<void> {
+  const wanted = jobsTableDefinition(tableName);
+  if (upgrade) await upgradeTable(client, wanted, upgrade);
+  const existing = await describeTable(client, tableName);
+  if (existing === null) {
     try {
-      await client.send(new CreateTableCommand(jobsTableDefinition(tableName)));
+      await client.send(new CreateTableCommand(wanted));
     } catch (error) {
       // Another process created it between the two calls.
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+  } else if (!hasLayout(existing, wanted)) {
+    throw new WatcherError(
+      `The table ${tableName} has the indexes of an earlier version; it needs an upgrade`,
+    );
   }
-  const giveUpAt = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
-  let status = await tableStatus(client, tableName);
-  while (status !== TableStatus.ACTIVE) {
-    if (Date.now() > giveUpAt) {
-      throw new WatcherError(
-        `The local store's table ${tableName} is stuck in status ${status ?? 'missing'}; ` +
-          'delete the data folder (ENRICH_JOB_WATCH_HOME) to start afresh',
-      );
-    }
-    await delay(TABLE_ACTIVE_POLL_MS);
-    status = await tableStatus(client, tableName);
-  }
-}
-
-async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | null> {
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return Table?.TableStatus ?? null;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return null;
-    throw error;
-  }
+  await waitForTableStatus(client, tableName, TableStatus.ACTIVE);
 }

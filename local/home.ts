@@ -7,6 +7,8 @@
  * - `simulator-jobs.json`  the simulator's job plans, so a restart continues where it stopped
  * - `running.json`         endpoints and pid of the running `start`; removed when it stops
  * - `webhook-secret`       the key of the local run's webhook tokens (created on first use, mode 0600)
+ * - `jobs-table-backup.jsonl` the jobs while the store's table is rebuilt on a new layout; present
+ *                          only while an upgrade runs or after one was stopped (the next start restores it)
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -28,6 +30,7 @@ export function homePaths(home: string) {
     simulatorJobs: join(home, 'simulator-jobs.json'),
     runningInstance: join(home, 'running.json'),
     webhookSecret: join(home, 'webhook-secret'),
+    storeBackup: join(home, 'jobs-table-backup.jsonl'),
   };
 }
 

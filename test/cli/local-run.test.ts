@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../functions/core/use-cases/list-jobs.js';
+import { encodeJobItem } from '../../functions/core/adapters/dynamodb/job-item.js';
+import { trackedJob } from '../support/builders.js';
+import { writeEarlierStore } from '../support/earlier-store.js';
 import { killedWhileCreatingTable } from '../support/half-made-table.js';
 import { CliProcess, runCli } from './cli-process.js';
 
@@ -91,6 +94,25 @@ describe('local mode', () => {
     expect(listed.code, listed.stderr).toBe(0);
     expect((JSON.parse(listed.stdout) as JobView[]).map((view) => view.job_id)).toEqual([jobId]);
     expect(listed.stderr).toBe('');
+  });
+
+  it('upgrades a data folder made by an earlier version (due index by-next-check), says so, and keeps its jobs', async () => {
+    const home = join(root, 'earlier-layout');
+    const jobId = 'c0ffee00-1234-4abc-8def-0123456789ad';
+    await writeEarlierStore(join(home, 'dynamodb'), [
+      encodeJobItem(trackedJob({ jobId, status: 'processing' })),
+    ]);
+    const env = { ENRICH_JOB_WATCH_HOME: home };
+
+    const listed = await runCli(['list', '--json'], env);
+
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stderr).toContain('Upgrading the local store: 1 items to the new table layout');
+    expect((JSON.parse(listed.stdout) as JobView[]).map((view) => view.job_id)).toEqual([jobId]);
+    const again = await runCli(['list', '--json'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(await exists(join(home, 'jobs-table-backup.jsonl'))).toBe(false);
   });
 
   it('a reader that stops early (--help | head) is no error: the command finishes with exit code 0', async () => {
