@@ -306,15 +306,20 @@ export async function upgradeTable(
   if (await backupLeft(backupFile)) {
     report(`Restoring the local store from ${backupFile}, left by an upgrade that was stopped...`);
     const restored = await restoreItems(client, wanted, backupFile);
-    report(`The local store's upgrade is done: ${restored} items are on the new table layout.`);
+    report(`The local store's upgrade is done: ${itemCount(restored)} on the new table layout.`);
     return;
   }
   const existing = await describeTable(client, String(wanted.TableName));
   if (existing === null || hasLayout(existing, wanted)) return;
   const saved = await saveItems(client, String(wanted.TableName), backupFile);
   report(
-    `Upgrading the local store: ${saved} items to the new table layout (saved first in ${backupFile})...`,
+    `Upgrading the local store: ${itemCount(saved)} to the new table layout (saved first in ${backupFile})...`,
   );
   await restoreItems(client, wanted, backupFile);
-  report(`The local store's upgrade is done: ${saved} items moved.`);
+  report(`The local store's upgrade is done: ${itemCount(saved)} moved.`);
+}
+
+/** "1 item", "61 items". */
+function itemCount(count: number): string {
+  return `${String(count)} ${count === 1 ? 'item' : 'items'}`;
 }
