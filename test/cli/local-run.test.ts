@@ -107,7 +107,7 @@ describe('local mode', () => {
     const listed = await runCli(['list', '--json'], env);
 
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stderr).toContain('Upgrading the local store: 1 items to the new table layout');
+    expect(listed.stderr).toContain('Upgrading the local store: 1 item to the new table layout');
     expect((JSON.parse(listed.stdout) as JobView[]).map((view) => view.job_id)).toEqual([jobId]);
     const again = await runCli(['list', '--json'], env);
     expect(again.code, again.stderr).toBe(0);
