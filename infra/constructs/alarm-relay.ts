@@ -1,14 +1,14 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MetricsIdentity } from '../telemetry.js';
-import { createAppFunction, type LogLevel } from './function-defaults.js';
+import { createAppFunction, terminalQueue, type LogLevel } from './function-defaults.js';
 
 export interface AlarmRelayProps {
   /** POWERTOOLS_LOG_LEVEL. @default 'INFO' */
@@ -78,17 +78,11 @@ export class AlarmRelay extends Construct {
   }
 
   private createFailedQueue(): Queue {
-    const queue = new Queue(this, 'FailedQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is itself where failures end: the alarm relay function's asynchronous on-failure destination (Lambda is not an SQS redrive source, which is what the rule looks for).",
-    });
-    return queue;
+    return terminalQueue(
+      this,
+      'FailedQueue',
+      "This queue is itself where failures end: the alarm relay function's asynchronous on-failure destination (Lambda is not an SQS redrive source, which is what the rule looks for).",
+    );
   }
 
   private createFailuresAlarm(): Alarm {

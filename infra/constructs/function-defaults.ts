@@ -10,6 +10,7 @@ import {
   type BundlingOptions,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_IDENTITY, type MetricsIdentity } from '../telemetry.js';
 
@@ -182,4 +183,19 @@ export function createAppFunction(scope: Construct, id: string, props: AppFuncti
       'nodejs22.x is pinned on purpose: the bundle targets node22 and that is the runtime the project supports and tests for; moving to a newer Node.js runtime is a deliberate, tested upgrade, not something a template default should do.',
   });
   return fn;
+}
+
+/**
+ * A queue where failed deliveries end: SQS-managed encryption, TLS only, kept 14 days (SQS's
+ * longest). cdk-nag's AwsSolutions-SQS3 wants a dead-letter queue behind every queue; this one is
+ * itself the end, and `whyItEndsHere` says whose failures it holds, for the acknowledgement.
+ */
+export function terminalQueue(scope: Construct, id: string, whyItEndsHere: string): Queue {
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: whyItEndsHere });
+  return queue;
 }

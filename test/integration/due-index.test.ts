@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOBS_TABLE } from '../../functions/contract.js';
@@ -9,32 +9,16 @@ import type { TrackedJob } from '../../functions/core/domain/job.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
 import { POLICY, snapshot, trackedJob } from '../support/builders.js';
-import { startDynalite } from '../support/dynalite.js';
-import { createJobsTable, dynamoDbClientFor, motoClients } from '../support/emulators.js';
+import { createJobsTable } from '../support/emulators.js';
+import { DYNAMODB_BACKENDS, type DynamoDbBackend } from '../support/dynamodb-backends.js';
 import { RecordingLog } from '../support/watcher-harness.js';
 
 const NOW = '2026-11-29T10:00:00.000Z';
 /** `minutes` before (negative: after) NOW. */
 const minutesBefore = (minutes: number) => new Date(Date.parse(NOW) - minutes * 60_000).toISOString();
 
-interface Backend {
-  client: DynamoDBClient;
-  stop: () => Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend>][] = [
-  [
-    'dynalite',
-    async () => {
-      const dynalite = await startDynalite();
-      return { client: dynamoDbClientFor(dynalite.endpoint), stop: dynalite.stop };
-    },
-  ],
-  ['moto', () => Promise.resolve({ client: motoClients().dynamoDb, stop: () => Promise.resolve() })],
-];
-
-describe.each(backends)('the due index on %s', (_name, startBackend) => {
-  let backend: Backend;
+describe.each(DYNAMODB_BACKENDS)('the due index on %s', (_name, startBackend) => {
+  let backend: DynamoDbBackend;
   let store: DynamoDbJobStore;
   let tableName: string;
   const ids = (() => {

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOBS_TABLE } from '../../functions/contract.js';
@@ -16,31 +16,16 @@ import { documentClient } from '../../functions/core/wiring.js';
 import { randomUuid, seededRandom } from '../../local/random.js';
 import { POLICY, snapshot, trackedJob } from '../support/builders.js';
 import { startDynalite } from '../support/dynalite.js';
-import { createJobsTable, dynamoDbClientFor, motoClients } from '../support/emulators.js';
+import { createJobsTable, dynamoDbClientFor } from '../support/emulators.js';
+import { DYNAMODB_BACKENDS, type DynamoDbBackend } from '../support/dynamodb-backends.js';
 import { RecordingLog } from '../support/watcher-harness.js';
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const LATER = '2026-11-29T10:01:00.000Z';
 
-interface Backend {
-  client: DynamoDBClient;
-  stop: () => Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend>][] = [
-  [
-    'dynalite',
-    async () => {
-      const dynalite = await startDynalite();
-      return { client: dynamoDbClientFor(dynalite.endpoint), stop: dynalite.stop };
-    },
-  ],
-  ['moto', () => Promise.resolve({ client: motoClients().dynamoDb, stop: () => Promise.resolve() })],
-];
-
 // Every test gets a table of its own: what it finds there is what it put there, in any order.
-describe.each(backends)('DynamoDB stores on %s', (_name, startBackend) => {
-  let backend: Backend;
+describe.each(DYNAMODB_BACKENDS)('DynamoDB stores on %s', (_name, startBackend) => {
+  let backend: DynamoDbBackend;
   let log: RecordingLog;
   let store: DynamoDbJobStore;
   let watcherState: DynamoDbWatcherStateStore;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbJobCatalog } from '../../functions/core/adapters/dynamodb/job-catalog.js';
@@ -8,8 +7,9 @@ import { DynamoDbSubmissionStore } from '../../functions/core/adapters/dynamodb/
 import { ConcurrentUpdateError, MalformedItemError } from '../../functions/core/domain/errors.js';
 import { documentClient } from '../../functions/core/wiring.js';
 import { startDynalite } from '../support/dynalite.js';
-import { createJobsTable, dynamoDbClientFor, motoClients } from '../support/emulators.js';
+import { createJobsTable, dynamoDbClientFor } from '../support/emulators.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { DYNAMODB_BACKENDS, type DynamoDbBackend } from '../support/dynamodb-backends.js';
 import { RecordingLog } from '../support/watcher-harness.js';
 
 const T0 = '2026-11-29T10:00:00.000Z';
@@ -18,24 +18,8 @@ const KEY = 'order-2026-11-29-0001';
 const JOB_ID = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 const RESPONSE = { job_id: JOB_ID, status: 'pending', domain_count: 2 };
 
-interface Backend {
-  client: DynamoDBClient;
-  stop: () => Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend>][] = [
-  [
-    'dynalite',
-    async () => {
-      const dynalite = await startDynalite();
-      return { client: dynamoDbClientFor(dynalite.endpoint), stop: dynalite.stop };
-    },
-  ],
-  ['moto', () => Promise.resolve({ client: motoClients().dynamoDb, stop: () => Promise.resolve() })],
-];
-
-describe.each(backends)('DynamoDB submission store on %s', (_name, startBackend) => {
-  let backend: Backend;
+describe.each(DYNAMODB_BACKENDS)('DynamoDB submission store on %s', (_name, startBackend) => {
+  let backend: DynamoDbBackend;
   let tableName: string;
   let clock: FakeClock;
   let store: DynamoDbSubmissionStore;
