@@ -16,28 +16,26 @@
  * Profile: `BENCH_CPU_PROF=/tmp/prof BENCH_TICK_JOBS=3000 npx tsx bench/tick-throughput.ts`, then
  * `npx tsx bench/cpu-profile-summary.ts /tmp/prof/<file>.cpuprofile` per process.
  *
- * Measured 2026-12-02 06:05 UTC on the shared 2-core machine, load average 9-12 (other helpers'
- * suites running), concurrency 32, no rate cap, limit 640 jobs/s; goals in brackets:
- * - ratio on dynalite: 25.9%, 166 jobs/s, 9,997 jobs in 60.4 s [>= 90%]. In-memory store: 65.5%,
- *   419 jobs/s, 10,000 jobs in 23.9 s [>= 90%]; an earlier variant of this bench reached 88%
- *   (565 jobs/s, 3,000 jobs) at load 7.
- * - What limits it is the machine's CPU. Per check, the tick process spends 2.4 ms of CPU on
- *   dynalite (SDK request pipeline, HTTP, JSON, signing) and the emulators 1.3 ms: at 640 checks/s
- *   that is 2.4 cores, more than the machine has even when idle. On the in-memory store it is
- *   0.9 + 0.24 ms (0.7 cores). Profile of the dynalite tick process (3,000 jobs, --cpu-prof):
- *   idle 6.5% (CPU-bound); node internals (http, net, streams) 32%, the bundled code (SDK, core,
- *   zod) 31%, GC 12%, socket writev 8.5%, writeLatin1String 3%. The emulators process was 50% idle.
- *   Before the simulator fix (this round): documentAt 47% and creditsUsed 21% of the CPU, 28 jobs/s.
- * - peak memory: 105 MB RSS (54 MB before the tick), 30 MB heap [<= 128 MB]. Without the V8 cap
+ * Measured 2026-12-02 06:27 UTC by `npm run bench` on this 2-core machine with nothing else
+ * running, concurrency 32, no rate cap, limit 640 jobs/s (docs/BENCHMARKS.md; goals in brackets):
+ * - ratio on the in-memory store: 93.1%, 596 jobs/s, 10,000 jobs in 16.8 s [>= 90%].
+ * - ratio on dynalite: 45.4%, 290 jobs/s, 10,000 jobs in 34.4 s. Per check the tick process spends
+ *   2.21 ms of CPU and the emulators process 1.28 ms (0.92 and 0.23 on the in-memory store): the
+ *   SDK request pipeline and dynalite cost 2.6 ms of CPU per check more than the in-memory store,
+ *   2.2 cores at the limit on a machine that has 2 for both processes. dynalite alone, in one
+ *   process, tops out near 1,000 conditional UpdateItem calls a second on one core.
+ *   Earlier, under load 9-12 (other suites running): 25.9% on dynalite, 65.5% in memory.
+ * - Profile of the dynalite tick process (3,000 jobs, --cpu-prof, under load): node internals
+ *   (http, net, streams) 32%, the bundled code (SDK, core, zod) 31%, GC 12%, socket writev 8.5%,
+ *   writeLatin1String 3%, idle 6.5%. Before this round's simulator fix: documentAt 47% and
+ *   creditsUsed 21% of the CPU, 28 jobs/s.
+ * - peak memory: 101 MB RSS (51 MB before the tick), 30 MB heap [<= 128 MB]. Without the V8 cap
  *   the same tick reached 159 MB RSS and 70 MB heap at 3,000 jobs: garbage V8 had no reason to
- *   collect yet, not live data. In-memory run: 110 MB RSS, its 10,000 jobs included.
- * - poll bundle: 516 KB minified [<= 500 KB], from 1,052 (zod/mini: zod 444 -> 32 KB; no
- *   Powertools Tracer: -106 KB). Largest parts: @smithy/core 131, functions/core 61,
- *   @aws-sdk/nested-clients 58, @aws-sdk/core 35, zod 32, client-dynamodb 30, client-sns 21.
- *   Left: the SDK's default credential chain (nested-clients, credential-provider-*: about 90 KB)
- *   that Lambda never uses (its credentials are in the environment): aliasing
- *   @aws-sdk/credential-provider-node to `fromEnv` in BUNDLING measured 397 KB.
- * - module load: 166 ms median of 5 (under the same load).
+ *   collect yet, not live data.
+ * - poll bundle: 399 KB minified [<= 500 KB], from 1,052 (zod/mini: zod 444 -> 32 KB; no
+ *   Powertools Tracer: -106 KB; the SDK's default credential chain aliased to the environment
+ *   provider, functions/core/lambda-credentials.ts: -117 KB).
+ * - module load: 53 ms, median of 5.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -80,9 +80,11 @@ describe('settingsFromContext', () => {
       apiRateLimit: 5,
       apiBurstLimit: 5000,
       dashboard: false,
+      pollMemoryMb: 1536,
     });
     expect(stackProps).toMatchObject({
       dashboard: false,
+      pollMemorySize: 1536,
       apiRateLimit: 5,
       apiBurstLimit: 5000,
       deletionProtection: true,
@@ -167,6 +169,7 @@ describe('settingsFromContext', () => {
         'logRetentionDays',
         'operatorEmails',
         'pollIntervalMinutes',
+        'pollMemoryMb',
         'pollTimeoutSeconds',
         'removalPolicy',
         'reservedConcurrency',
@@ -189,6 +192,7 @@ describe('settingsFromContext', () => {
       { pollTimeoutSeconds: 901 },
       /pollTimeoutSeconds must be a whole number of seconds from 1 to 900 \(got 901\)/,
     ],
+    [{ pollMemoryMb: 64 }, /pollMemoryMb must be a whole number of MB from 128 to 10240 \(got 64\)/],
     [{ jobRetentionDays: -1 }, /jobRetentionDays must be a whole number of days from 0 to 36500/],
     [{ reservedConcurrency: 0 }, /reservedConcurrency must be a whole number of executions \(or "none"\)/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90,/],

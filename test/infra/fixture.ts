@@ -30,6 +30,7 @@ export const CONFIGURED: EnrichJobWatchStackProps = {
   pollInterval: Duration.minutes(5),
   pollTimeout: Duration.seconds(120),
   reservedConcurrency: 2,
+  pollMemorySize: 1536,
   logRetention: RetentionDays.THREE_MONTHS,
   logLevel: 'DEBUG',
   serviceName: 'enrich-job-watch-dev',

@@ -275,10 +275,11 @@ describe('poll function', () => {
     });
   });
 
-  it('takes the configured timeout, concurrency, log retention and log level', () => {
+  it('takes the configured timeout, concurrency, memory, log retention and log level', () => {
     expect(only(configured, 'AWS::Lambda::Function', 'PollerFunction').resource.Properties).toMatchObject({
       Timeout: 120,
       ReservedConcurrentExecutions: 2,
+      MemorySize: 1536,
     });
     expect(only(configured, 'AWS::Logs::LogGroup', 'PollerFunctionLogs').resource.Properties).toEqual({
       RetentionInDays: 90,
