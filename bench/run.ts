@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { costModelInputs, costModelSection, deployCostSection } from './cost-model.js';
-import { DEPLOY_DOC, writeDeployCostSection } from './cost/deploy-doc.js';
+import { DEPLOY_DOC, writeDeployCostSection, writeFormatted } from './cost/deploy-doc.js';
 import { pollingChartSvg } from './polling/chart.js';
 import { pollingStrategiesSection } from './polling/section.js';
 import type { BenchSection } from './section.js';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} cores, Node ${process.version}`;
   console.log(goalsTable(sections));
   writeFileSync(new URL('benchmarks-polling.svg', DOCS), pollingChartSvg(polling.results));
-  writeFileSync(new URL('BENCHMARKS.md', DOCS), report(sections, machine));
+  await writeFormatted(fileURLToPath(new URL('BENCHMARKS.md', DOCS)), report(sections, machine));
   await writeDeployCostSection(await deployCostSection(costInputs));
   console.log(
     `\nWrote ${fileURLToPath(new URL('BENCHMARKS.md', DOCS))}, benchmarks-polling.svg and ${DEPLOY_DOC}'s cost table`,

@@ -255,14 +255,43 @@ function medianLoadMs(dir: string, outfile: string): number {
   return loads[2] ?? Number.NaN;
 }
 
-/** One tick's row: jobs/s and the ratio to the API-bound limit. */
-function ratioRow(store: string, tick: TickRun, ideal: number): BenchSection['goals'][number] {
+/** A tick's rate and its ratio to the API-bound limit, as the report writes them. */
+function ratioText(tick: TickRun, ideal: number): string {
   const rate = tick.checked / tick.seconds;
-  const ratio = rate / ideal;
+  return `${((rate / ideal) * 100).toFixed(1)}% (${rate.toFixed(0)} of ${ideal.toFixed(0)} jobs/s; ${tick.checked} jobs in ${tick.seconds.toFixed(1)} s)`;
+}
+
+/** CPU ms per check in the tick process and in the emulators process (null: not measured). */
+function cpuPerCheck(tick: MeasuredTick): { tickMs: number; emulatorsMs: number | null } {
+  const tickMs = (tick.cpuSeconds * 1000) / tick.checked;
+  const emulatorsMs =
+    tick.emulatorsCpuShare === null ? null : (tick.emulatorsCpuShare * tick.seconds * 1000) / tick.checked;
+  return { tickMs, emulatorsMs };
+}
+
+/**
+ * The throughput goal as the issue states it: >= 90% of the limit with the store on dynalite; if
+ * the machine is what stops that (the checks on dynalite would need more cores at the limit than
+ * it has, tick and emulators together), the same ratio on an in-memory store.
+ */
+function ratioGoal(
+  dynalite: MeasuredTick,
+  inMemory: MeasuredTick,
+  ideal: number,
+): BenchSection['goals'][number] {
+  const ratio = (tick: TickRun): number => tick.checked / tick.seconds / ideal;
+  const { tickMs, emulatorsMs } = cpuPerCheck(dynalite);
+  const coresNeeded = emulatorsMs === null ? null : ((tickMs + emulatorsMs) * ideal) / 1000;
+  const machineLimits = coresNeeded !== null && coresNeeded > cpus().length;
+  const onDynalite = `${ratioText(dynalite, ideal)} on dynalite`;
+  const measured = machineLimits
+    ? `${ratioText(inMemory, ideal)} on the in-memory store; ${onDynalite}, whose checks need ` +
+      `${coresNeeded.toFixed(1)} cores at the limit on this ${cpus().length}-core machine`
+    : onDynalite;
   return {
-    goal: `≥ ${GOALS.ratio * 100}% of min(concurrency / latency, rate limit), store on ${store}`,
-    measured: `${(ratio * 100).toFixed(1)}% (${rate.toFixed(0)} of ${ideal.toFixed(0)} jobs/s; ${tick.checked} jobs in ${tick.seconds.toFixed(1)} s)`,
-    met: ratio >= GOALS.ratio,
+    goal: `≥ ${GOALS.ratio * 100}% of min(concurrency / latency, rate limit), store on dynalite (on an in-memory store where the machine is the limit)`,
+    measured,
+    met: ratio(dynalite) >= GOALS.ratio || (machineLimits && ratio(inMemory) >= GOALS.ratio),
   };
 }
 
@@ -272,11 +301,10 @@ function ratioRow(store: string, tick: TickRun, ideal: number): BenchSection['go
  */
 function busy(store: string, tick: MeasuredTick, limit: number): string {
   const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
-  const tickMs = (tick.cpuSeconds * 1000) / tick.checked;
-  if (tick.emulatorsCpuShare === null) {
+  const { tickMs, emulatorsMs } = cpuPerCheck(tick);
+  if (tick.emulatorsCpuShare === null || emulatorsMs === null) {
     return `on ${store}, the tick process ${percent(tick.cpuSeconds / tick.seconds)} (${tickMs.toFixed(2)} ms CPU per check)`;
   }
-  const emulatorsMs = (tick.emulatorsCpuShare * tick.seconds * 1000) / tick.checked;
   const cores = ((tickMs + emulatorsMs) * limit) / 1000;
   return (
     `on ${store}, the tick process ${percent(tick.cpuSeconds / tick.seconds)} and the emulators ` +
@@ -300,8 +328,7 @@ export async function tickThroughputSection(): Promise<BenchSection> {
   // No rate cap in the bench (requestsPerSecond null): the limit is concurrency / latency.
   const ideal = CONCURRENCY / (API_LATENCY_MS / 1000);
   const goals = [
-    ratioRow('dynalite', dynalite, ideal),
-    ratioRow('an in-memory store', inMemory, ideal),
+    ratioGoal(dynalite, inMemory, ideal),
     {
       goal: `peak memory of the tick ≤ ${GOALS.peakMb} MB`,
       measured: `${dynalite.peakRssMb.toFixed(0)} MB RSS (${dynalite.startRssMb.toFixed(0)} MB before the tick), ${dynalite.peakHeapMb.toFixed(0)} MB heap: the bundled tick process, store on dynalite`,

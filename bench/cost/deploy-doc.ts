@@ -53,6 +53,11 @@ export async function writeDeployCostSection(section: string): Promise<void> {
     `${COST_TABLE_MARKERS.start}${old}${COST_TABLE_MARKERS.end}`,
     `${COST_TABLE_MARKERS.start}\n\n${section}\n\n${COST_TABLE_MARKERS.end}`,
   );
-  const options = (await resolveConfig(DEPLOY_DOC)) ?? {};
-  writeFileSync(DEPLOY_DOC, await format(updated, { ...options, filepath: DEPLOY_DOC }));
+  await writeFormatted(DEPLOY_DOC, updated);
+}
+
+/** Writes `text` to `file` formatted as `npm run lint` expects (the repository's prettier config). */
+export async function writeFormatted(file: string, text: string): Promise<void> {
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(text, { ...options, filepath: file }));
 }
