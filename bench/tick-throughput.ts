@@ -16,26 +16,27 @@
  * Profile: `BENCH_CPU_PROF=/tmp/prof BENCH_TICK_JOBS=3000 npx tsx bench/tick-throughput.ts`, then
  * `npx tsx bench/cpu-profile-summary.ts /tmp/prof/<file>.cpuprofile` per process.
  *
- * Measured 2026-12-02 06:27 UTC by `npm run bench` on this 2-core machine with nothing else
+ * Measured 2026-12-02 06:42 UTC by `npm run bench` on this 2-core machine with nothing else
  * running, concurrency 32, no rate cap, limit 640 jobs/s (docs/BENCHMARKS.md; goals in brackets):
- * - ratio on the in-memory store: 93.1%, 596 jobs/s, 10,000 jobs in 16.8 s [>= 90%].
- * - ratio on dynalite: 45.4%, 290 jobs/s, 10,000 jobs in 34.4 s. Per check the tick process spends
- *   2.21 ms of CPU and the emulators process 1.28 ms (0.92 and 0.23 on the in-memory store): the
- *   SDK request pipeline and dynalite cost 2.6 ms of CPU per check more than the in-memory store,
- *   2.2 cores at the limit on a machine that has 2 for both processes. dynalite alone, in one
- *   process, tops out near 1,000 conditional UpdateItem calls a second on one core.
- *   Earlier, under load 9-12 (other suites running): 25.9% on dynalite, 65.5% in memory.
+ * - ratio on the in-memory store: 93.3%, 597 jobs/s, 10,000 jobs in 16.7 s [>= 90%].
+ * - ratio on dynalite: 64.2%, 411 jobs/s, 10,000 jobs in 24.3 s (45.4% before the due-index
+ *   reader read one page ahead). The tick process was busy 96% of one core: per check it spends
+ *   2.33 ms of CPU (SDK request pipeline, HTTP, JSON, signing) and the emulators process 1.34 ms
+ *   (0.94 and 0.24 on the in-memory store), 2.3 cores at the limit on a machine with 2 for both;
+ *   one Node process at 2.33 ms a check tops out near 430 checks/s. dynalite alone, in one
+ *   process, does about 1,000 conditional UpdateItem calls a second on one core.
+ *   Under load 9-12 (other suites running, before the read-ahead): 25.9% on dynalite, 65.5% in memory.
  * - Profile of the dynalite tick process (3,000 jobs, --cpu-prof, under load): node internals
  *   (http, net, streams) 32%, the bundled code (SDK, core, zod) 31%, GC 12%, socket writev 8.5%,
  *   writeLatin1String 3%, idle 6.5%. Before this round's simulator fix: documentAt 47% and
  *   creditsUsed 21% of the CPU, 28 jobs/s.
- * - peak memory: 101 MB RSS (51 MB before the tick), 30 MB heap [<= 128 MB]. Without the V8 cap
+ * - peak memory: 105 MB RSS (51 MB before the tick), 30 MB heap [<= 128 MB]. Without the V8 cap
  *   the same tick reached 159 MB RSS and 70 MB heap at 3,000 jobs: garbage V8 had no reason to
  *   collect yet, not live data.
- * - poll bundle: 399 KB minified [<= 500 KB], from 1,052 (zod/mini: zod 444 -> 32 KB; no
+ * - poll bundle: 400 KB minified [<= 500 KB], from 1,052 (zod/mini: zod 444 -> 32 KB; no
  *   Powertools Tracer: -106 KB; the SDK's default credential chain aliased to the environment
  *   provider, functions/core/lambda-credentials.ts: -117 KB).
- * - module load: 53 ms, median of 5.
+ * - module load: 54 ms, median of 5.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
