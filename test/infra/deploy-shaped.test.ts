@@ -1,5 +1,5 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -234,6 +234,15 @@ describe('the deployable poll bundle, on the resources its template defines', ()
     const calls: RecordedCall[] = recorder?.drain() ?? [];
     return calls.flatMap((call) => iamRequestsOf(call, ACCOUNT));
   }
+
+  it('signs with the credentials Lambda puts in the environment, without the SDK’s default chain in the bundle', () => {
+    const code = readFileSync(bundle.entryFile, 'utf8');
+    // Markers of the chain's other links (web identity, SSO, container credentials): aliased away
+    // in BUNDLING (functions/core/lambda-credentials.ts). The other tests here run this bundle on
+    // moto with environment credentials, so it still signs.
+    const chainMarkers = ['AWS_WEB_IDENTITY_TOKEN_FILE', 'sso_start_url', 'AWS_CONTAINER_CREDENTIALS'];
+    expect(chainMarkers.filter((marker) => code.includes(marker))).toEqual([]);
+  });
 
   it('gives the function the secret ARN, never the key, and the real API URL', () => {
     expect(templateEnvironment).not.toHaveProperty('COMPANYENRICH_API_KEY');
