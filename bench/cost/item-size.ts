@@ -4,6 +4,7 @@
  */
 import { JobStatus } from '../../functions/core/domain/job-status.js';
 import type { TrackedJob } from '../../functions/core/domain/job.js';
+import { T0, snapshot, trackedJob } from '../../test/support/builders.js';
 
 /**
  * DynamoDB's item size rule: attribute names plus values (strings in UTF-8, numbers about one
@@ -30,39 +31,18 @@ export function itemBytes(item: Record<string, unknown>): number {
     .reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + dynamoItemBytes(value), 0);
 }
 
-/** A job half-way through an hour: one transition in its history, a snapshot, a label and a tag. */
+/**
+ * A job half-way through an hour: one transition in its history, a snapshot, a label and a tag
+ * (the tests' job and snapshot builders, with the counts and times of that moment).
+ */
 export function typicalCheckedJob(): TrackedJob {
-  const at = '2026-11-29T10:00:00.000Z';
   const counts = { total_domains: 10_000, success_count: 4_000, failed_count: 12, credits_charged: 4_012 };
-  return {
-    jobId: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+  return trackedJob({
     status: JobStatus.Processing,
-    label: 'Q4 leads',
-    metadata: { team: 'growth' },
-    trackedAt: at,
     lastCheckedAt: '2026-11-29T10:30:00.000Z',
     nextCheckAt: '2026-11-29T10:32:00.000Z',
-    consecutiveErrors: 0,
-    consecutiveNotFound: 0,
-    lastError: null,
-    snapshot: {
-      job_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
-      status: 'processing',
-      ...counts,
-      created_at: '2026-11-29T09:58:00.000Z',
-      started_at: '2026-11-29T09:59:00.000Z',
-      completed_at: null,
-      results_url: null,
-      error_message: null,
-    },
-    history: [{ from: 'pending', to: 'processing', at, counts }],
-    historyTrimmed: 0,
-    notificationOwed: null,
-    lastNotification: null,
-    anomalyCount: 0,
-    anomalies: [],
-    untrackedAt: null,
-    webhook: false,
+    snapshot: snapshot(counts),
+    history: [{ from: 'pending', to: 'processing', at: T0, counts }],
     version: 7,
-  };
+  });
 }
