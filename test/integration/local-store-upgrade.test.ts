@@ -168,6 +168,8 @@ describe('the local store made by an earlier version (due index by-next-check)',
     const before = await allItems(first.client);
     await saveItems(first.client, LOCAL_TABLE_NAME, backupFile);
     await first.client.send(new DeleteTableCommand({ TableName: LOCAL_TABLE_NAME }));
+    // dynalite deletes a table a moment after answering, as DynamoDB does; the rebuild waits too.
+    await waitForTableStatus(first.client, LOCAL_TABLE_NAME, null);
     await ensureJobsTable(first.client);
     // The first batch was back when the process stopped.
     await first.client.send(
