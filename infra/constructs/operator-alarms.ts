@@ -171,7 +171,7 @@ export function publishFailuresAlarm(identity: MetricsIdentity): AlarmDefinition
   return {
     id: 'PublishFailures',
     description:
-      'Publishing to SNS failed (PublishFailures >= 1 in 2 of the last 3 five-minute periods; one failure retried successfully by the next tick does not fire it): a topic deleted or its policy changed, the topics\' KMS key disabled or its policy changed, the function role edited, or SNS failing. Nothing is lost: the notification stays owed and later ticks send the channels that missed it. Read the poll function log group ("publish failed": event_id, failed_channels, error) and fix the topic, key or role; the NotificationOwed alarm says when deliveries are 15 minutes late.',
+      'Publishing to SNS failed (PublishFailures >= 1 in 2 of the last 3 five-minute periods; one failure retried successfully by the next tick does not fire it): a topic deleted or its policy changed, the function role edited, or SNS failing. Nothing is lost: the notification stays owed and later ticks send the channels that missed it. Read the poll function log group ("publish failed": event_id, failed_channels, error) and fix the topic, key or role; the NotificationOwed alarm says when deliveries are 15 minutes late.',
     metric: tickMetric(identity, TickMetric.PublishFailures, { period: ALARM_PERIOD }),
     threshold: 1,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
